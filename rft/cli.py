@@ -1,0 +1,110 @@
+"""The `rft` command line: thin wrappers over the stage functions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from rft.env import apply_offline_defaults
+
+apply_offline_defaults()
+
+from rft.config import load_params  # noqa: E402
+from rft.errors import RftInputError, RftValidationFailed  # noqa: E402
+
+app = typer.Typer(help="Open, self-hosted reinforcement fine-tuning.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Import, split and validate datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+ParamsOpt = Annotated[Path, typer.Option("--params", help="the params file")]
+
+
+def _say(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line)
+
+
+@data_app.command("import")
+def data_import(
+    src: Annotated[Optional[str], typer.Argument(help="folder, .zip or .tar.gz of phenopackets")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="cases JSONL to write")] = None,
+    skip_bad: Annotated[Optional[bool], typer.Option("--skip-bad/--no-skip-bad",
+                                                     help="count bad files instead of stopping")] = None,
+    params: ParamsOpt = Path("params.yaml"),
+) -> None:
+    """Convert GA4GH phenopackets into one case per line."""
+    from rft.data.import_phenopackets import import_phenopackets
+
+    cfg = load_params(params).data
+    summary = import_phenopackets(src or cfg.source, out or cfg.cases,
+                                  skip_bad=cfg.skip_bad_files if skip_bad is None else skip_bad)
+    _say(summary.lines())
+
+
+@data_app.command("split")
+def data_split(
+    cases: Annotated[Optional[Path], typer.Option(help="cases JSONL from `rft data import`")] = None,
+    lines: Annotated[Optional[Path], typer.Option(help="your own JSONL in the OpenAI RFT layout")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(help="where train/valid/test.jsonl go")] = None,
+    group_by: Annotated[Optional[str], typer.Option(help="field whose values never cross splits")] = None,
+    seed: Annotated[Optional[int], typer.Option()] = None,
+    params: ParamsOpt = Path("params.yaml"),
+) -> None:
+    """Split lines into train / valid (/ test), disjoint by a group key."""
+    from rft.data.split_stage import split_files
+
+    p = load_params(params)
+    cfg = p.split.model_copy(update={k: v for k, v in {"group_by": group_by, "seed": seed}.items() if v is not None})
+    if cases is None and lines is None:
+        cases = Path(p.data.cases)
+    if cases is not None and lines is not None:
+        raise typer.BadParameter("give --cases or --lines, not both")
+    result = split_files(out_dir or Path(cfg.out_dir), cfg, p.prompt, cases=cases, lines=lines)
+    summary = result.summary()
+    for name, size in summary["sizes"].items():
+        typer.echo(f"{name}: {size} lines, {summary['groups'][name]} groups of {cfg.group_by}")
+    typer.echo(f"left out: {summary['dropped_by_cap']} over the per-group cap, "
+               f"{summary['dropped_to_size']} beyond the split sizes")
+    if summary["linked_groups"]:
+        typer.echo("kept together: " + "; ".join("+".join(g) for g in summary["linked_groups"]))
+
+
+@data_app.command("validate")
+def data_validate(
+    train: Annotated[Path, typer.Option(help="training JSONL")],
+    valid: Annotated[Path, typer.Option(help="validation JSONL")],
+    test: Annotated[Optional[Path], typer.Option(help="optional test JSONL")] = None,
+    group_by: Annotated[Optional[str], typer.Option(help="group key; default split.group_by")] = None,
+    report: Annotated[Optional[Path], typer.Option(help="JSON report; default validate.report")] = None,
+    docs: Annotated[Optional[Path], typer.Option(help="GX data docs folder; default validate.data_docs")] = None,
+    params: ParamsOpt = Path("params.yaml"),
+) -> None:
+    """Run the Great Expectations suite, including the group-overlap check, over a split."""
+    from rft.data.validate import validate_files
+
+    p = load_params(params)
+    files = {"train": train, "valid": valid, **({"test": test} if test else {})}
+    result = validate_files(files, p.validate_, group_by or p.split.group_by, p.split.link_by,
+                            report_path=report or p.validate_.report,
+                            docs_dir=docs or p.validate_.data_docs)
+    _say(result.lines())
+    if not result.success:
+        raise RftValidationFailed()
+
+
+def main() -> None:
+    try:
+        app()
+    except RftInputError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except RftValidationFailed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The typed configuration: `params.yaml` read into pydantic models.
+
+Read with ruamel (YAML 1.2), not PyYAML: `dvc exp run -S lr=2e-5` writes `2e-05`, which
+PyYAML would read as a string.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from rft.errors import RftInputError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataConfig(_Section):
+    source: str = "data/phenopacket-store-dev.tar.gz"
+    cases: str = "data/cases.jsonl"
+    skip_bad_files: bool = False
+
+
+class PromptConfig(_Section):
+    template: str = "gene_ranking"
+    include_excluded: bool = True
+    max_present: int | None = Field(None, ge=1, description="keep at most this many present phenotypes")
+    max_excluded: int | None = Field(None, ge=0)
+
+
+class SplitConfig(_Section):
+    out_dir: str = "data/splits"
+    seed: int = 13
+    group_by: str = "correct_gene"
+    # Groups that share a value of any of these fields go to the same side (RAG1 and DCLRE1C
+    # both cause Omenn syndrome, so a gene-disjoint split keeps them together).
+    link_by: list[str] = ["disease_id"]
+    train_size: int | None = Field(1100, ge=1, description="None: every remaining line")
+    valid_size: int = Field(200, ge=1)
+    test_size: int = Field(0, ge=0)
+    per_group_cap: int | None = Field(5, ge=1, description="at most this many lines per group value")
+
+
+class ValidateConfig(_Section):
+    id_field: str = "case_id"
+    answer_field: str | None = "correct_gene"
+    # Fields every line must have, with their JSON type (str, number, bool, list, object).
+    required: dict[str, Literal["str", "number", "bool", "list", "object"]] = {
+        "correct_gene": "str", "hgnc_id": "str", "case_id": "str"}
+    hpo_fields: list[str] = ["present_hpo", "excluded_hpo"]
+    report: str = "reports/validation.json"
+    data_docs: str | None = "reports/validation_docs"
+    examples: int = Field(5, ge=1, le=100)
+
+
+class Params(_Section):
+    data: DataConfig = DataConfig()
+    prompt: PromptConfig = PromptConfig()
+    split: SplitConfig = SplitConfig()
+    validate_: ValidateConfig = Field(ValidateConfig(), alias="validate")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Parse a params file; a missing file gives the defaults, a bad one names the field."""
+    path = Path(path)
+    if not path.exists():
+        return Params()
+    try:
+        raw = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
+    except (YAMLError, UnicodeDecodeError) as err:
+        raise RftInputError(str(path), f"not valid YAML: {err}") from err
+    if not isinstance(raw, dict):
+        raise RftInputError(str(path), "expected a mapping at the top level")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise RftInputError(str(path), first["msg"], field=field) from err

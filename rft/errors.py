@@ -1,0 +1,21 @@
+"""Errors a user can cause, each naming where the problem is."""
+
+from __future__ import annotations
+
+
+class RftInputError(Exception):
+    """Bad input: a message that names the file, and the line and field where known."""
+
+    def __init__(self, path: str, message: str, *, line: int | None = None, field: str | None = None):
+        self.path = str(path)
+        self.line = line
+        self.field = field
+        self.message = message
+        where = self.path + (f":{line}" if line is not None else "")
+        if field:
+            where += f" (field '{field}')"
+        super().__init__(f"{where}: {message}")
+
+
+class RftValidationFailed(Exception):
+    """A dataset failed its expectations; the report says which."""

@@ -1,0 +1,20 @@
+"""Progress bars for long work: shown on a terminal, silent in logs and CI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], desc: str, unit: str = "it", total: int | None = None) -> Iterator[T]:
+    disable = not sys.stderr.isatty() or os.environ.get("RFT_NO_PROGRESS") == "1"
+    if disable:
+        yield from items
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(items, desc=desc, unit=unit, total=total, leave=False, dynamic_ncols=True)
