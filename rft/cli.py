@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,8 +12,8 @@ from rft.env import apply_offline_defaults
 
 apply_offline_defaults()
 
-from rft.config import load_params  # noqa: E402
-from rft.errors import RftInputError, RftValidationFailed  # noqa: E402
+from rft.config import load_params
+from rft.errors import RftInputError, RftValidationFailed
 
 app = typer.Typer(help="Open, self-hosted reinforcement fine-tuning.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -30,9 +30,9 @@ def _say(lines: list[str]) -> None:
 
 @data_app.command("import")
 def data_import(
-    src: Annotated[Optional[str], typer.Argument(help="folder, .zip or .tar.gz of phenopackets")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="cases JSONL to write")] = None,
-    skip_bad: Annotated[Optional[bool], typer.Option("--skip-bad/--no-skip-bad",
+    src: Annotated[str | None, typer.Argument(help="folder, .zip or .tar.gz of phenopackets")] = None,
+    out: Annotated[Path | None, typer.Option(help="cases JSONL to write")] = None,
+    skip_bad: Annotated[bool | None, typer.Option("--skip-bad/--no-skip-bad",
                                                      help="count bad files instead of stopping")] = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
@@ -47,11 +47,11 @@ def data_import(
 
 @data_app.command("split")
 def data_split(
-    cases: Annotated[Optional[Path], typer.Option(help="cases JSONL from `rft data import`")] = None,
-    lines: Annotated[Optional[Path], typer.Option(help="your own JSONL in the OpenAI RFT layout")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option(help="where train/valid/test.jsonl go")] = None,
-    group_by: Annotated[Optional[str], typer.Option(help="field whose values never cross splits")] = None,
-    seed: Annotated[Optional[int], typer.Option()] = None,
+    cases: Annotated[Path | None, typer.Option(help="cases JSONL from `rft data import`")] = None,
+    lines: Annotated[Path | None, typer.Option(help="your own JSONL in the OpenAI RFT layout")] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="where train/valid/test.jsonl go")] = None,
+    group_by: Annotated[str | None, typer.Option(help="field whose values never cross splits")] = None,
+    seed: Annotated[int | None, typer.Option()] = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
     """Split lines into train / valid (/ test), disjoint by a group key."""
@@ -77,10 +77,10 @@ def data_split(
 def data_validate(
     train: Annotated[Path, typer.Option(help="training JSONL")],
     valid: Annotated[Path, typer.Option(help="validation JSONL")],
-    test: Annotated[Optional[Path], typer.Option(help="optional test JSONL")] = None,
-    group_by: Annotated[Optional[str], typer.Option(help="group key; default split.group_by")] = None,
-    report: Annotated[Optional[Path], typer.Option(help="JSON report; default validate.report")] = None,
-    docs: Annotated[Optional[Path], typer.Option(help="GX data docs folder; default validate.data_docs")] = None,
+    test: Annotated[Path | None, typer.Option(help="optional test JSONL")] = None,
+    group_by: Annotated[str | None, typer.Option(help="group key; default split.group_by")] = None,
+    report: Annotated[Path | None, typer.Option(help="JSON report; default validate.report")] = None,
+    docs: Annotated[Path | None, typer.Option(help="GX data docs folder; default validate.data_docs")] = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
     """Run the Great Expectations suite, including the group-overlap check, over a split."""

@@ -7,6 +7,7 @@ others: the gene-overlap check) and `hpo` (one row per HPO id). Each expectation
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import tempfile
@@ -157,7 +158,7 @@ def _plain(value: object) -> object:
         return None
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and math.isnan(value):
         return None
     return value
 

@@ -38,6 +38,11 @@ class ImportSummary:
         return out
 
 
+def _named(name: str, err: ValidationError) -> RftInputError:
+    first = err.errors()[0]
+    return RftInputError(name, first["msg"], field=".".join(map(str, first["loc"])))
+
+
 def import_phenopackets(src: str | Path, out: str | Path, skip_bad: bool = False) -> ImportSummary:
     """Convert every phenopacket under `src`; a bad file stops the import unless `skip_bad`."""
     summary = ImportSummary(source=str(src), out=str(out))
@@ -50,12 +55,10 @@ def import_phenopackets(src: str | Path, out: str | Path, skip_bad: bool = False
             summary.skipped[skip.reason] += 1
             continue
         except (RftInputError, ValidationError) as err:
-            if isinstance(err, ValidationError):
-                first = err.errors()[0]
-                err = RftInputError(name, first["msg"], field=".".join(map(str, first["loc"])))
+            problem = err if isinstance(err, RftInputError) else _named(name, err)
             if not skip_bad:
-                raise err
-            summary.bad_files.append(str(err))
+                raise problem from err
+            summary.bad_files.append(str(problem))
             continue
         cases.append(case.model_dump(mode="json"))
     if summary.files == 0:

@@ -6,10 +6,12 @@ the schema is caught here rather than producing a silently incomplete case.
 
 from __future__ import annotations
 
+import json
+
 from google.protobuf import json_format
 from phenopackets.schema.v2 import Phenopacket
-from phenopackets.schema.v2.core.interpretation_pb2 import GenomicInterpretation
 from phenopackets.schema.v2.core.individual_pb2 import Sex
+from phenopackets.schema.v2.core.interpretation_pb2 import GenomicInterpretation
 
 from rft.data.case import Case, Phenotype
 from rft.errors import RftInputError
@@ -40,8 +42,6 @@ def parse_phenopacket(name: str, raw: bytes) -> Phenopacket:
 
 def _json_error_line(text: str) -> int | None:
     """Line of a JSON syntax error, so a broken file points at the broken line."""
-    import json
-
     try:
         json.loads(text)
     except json.JSONDecodeError as err:

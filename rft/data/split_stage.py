@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -13,7 +14,6 @@ from rft.data.prompts import to_training_line
 from rft.data.split import SplitResult, split_lines
 from rft.errors import RftInputError
 from rft.jsonl import atomic_open, iter_numbered
-import json
 
 
 def lines_from_cases(path: str | Path, prompt: PromptConfig) -> list[tuple[int, dict]]:

@@ -1,0 +1,61 @@
+"""Every shipped config parses; bad params name the field; CI runs the README's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from rft.config import Params, load_params
+from rft.errors import RftInputError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_params_parse_and_match_the_demo_defaults():
+    params = load_params(ROOT / "params.yaml")
+    assert params.split.group_by == "correct_gene" and params.split.link_by == ["disease_id"]
+    assert (params.split.train_size, params.split.valid_size) == (1100, 200)
+    # the file states every default explicitly, so the two cannot drift apart
+    assert params == Params()
+
+
+def test_dvc_stages_read_params_that_exist():
+    stages = YAML(typ="safe").load((ROOT / "dvc.yaml").read_text())["stages"]
+    assert list(stages) == ["import", "split", "validate"]
+    raw = YAML(typ="safe").load((ROOT / "params.yaml").read_text())
+    for stage in stages.values():
+        for key in stage.get("params", []):
+            node = raw
+            for part in key.split("."):
+                node = node[part]
+
+
+def test_unknown_key_names_the_field(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("split:\n  valid_sise: 10\n")
+    with pytest.raises(RftInputError) as err:
+        load_params(path)
+    assert err.value.field == "split.valid_sise" and str(path) in str(err.value)
+
+
+def test_bad_yaml_names_the_file(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("split: [\n")
+    with pytest.raises(RftInputError, match="not valid YAML"):
+        load_params(path)
+
+
+def test_wrong_type_names_the_field(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("split:\n  seed: 2.5\n")
+    with pytest.raises(RftInputError) as err:
+        load_params(path)
+    assert err.value.field == "split.seed"
+
+
+def test_ci_runs_the_readme_setup_and_test_commands():
+    readme, ci = (ROOT / "README.md").read_text(), (ROOT / ".ci/run").read_text()
+    for command in ("make setup", "make test"):
+        assert command in readme and command in ci
