@@ -7,7 +7,7 @@ PyYAML would read as a string.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
@@ -58,11 +58,19 @@ class ValidateConfig(_Section):
     examples: int = Field(5, ge=1, le=100)
 
 
+DEMO_GRADER = {
+    "type": "ranked_list", "name": "gene_rank", "input": "{{sample.output_json.genes}}",
+    "reference": "{{item.correct_gene}}", "max_rank": 10, "decay": "linear", "top_k": [1, 5],
+}
+
+
 class Params(_Section):
     data: DataConfig = DataConfig()
     prompt: PromptConfig = PromptConfig()
     split: SplitConfig = SplitConfig()
     validate_: ValidateConfig = Field(ValidateConfig(), alias="validate")
+    # An inline grader in OpenAI's JSON schema, or {file: path}; checked by rft.graders.load.
+    grader: dict[str, Any] | str = DEMO_GRADER
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -79,8 +87,12 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     if not isinstance(raw, dict):
         raise RftInputError(str(path), "expected a mapping at the top level")
     try:
-        return Params.model_validate(raw)
+        params = Params.model_validate(raw)
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise RftInputError(str(path), first["msg"], field=field) from err
+    from rft.graders.load import grader_from_params
+
+    grader_from_params(params.grader, str(path))  # a broken grader is refused with the params file
+    return params
