@@ -25,6 +25,7 @@ repro:
 
 bench:
 	$(BIN)/python benchmarks/data_pipeline.py
+	$(BIN)/python benchmarks/graders.py
 
 lint:
-	$(BIN)/ruff check rft tests benchmarks flows
+	$(BIN)/ruff check rft tests benchmarks examples

@@ -12,8 +12,8 @@ class Scored(NamedTuple):
     """A reward with its parts, for graders that report more than one number."""
 
     reward: float
-    sub_rewards: dict[str, float] = {}
-    scores: dict[str, float] = {}
+    sub_rewards: dict[str, float] | None = None
+    scores: dict[str, float] | None = None
     token_usage: dict | None = None
 
 
@@ -34,13 +34,13 @@ class Grader:
             out = self.score(sample, item)
         except GraderFault as fault:
             return GradeResult(0.0, self.name, self.type, time.perf_counter() - started, errors=fault_errors(fault))
-        except Exception as err:  # a grader must never stop a training loop
+        except Exception as err:  # noqa: BLE001 - a grader must never stop a training loop
             return GradeResult(0.0, self.name, self.type, time.perf_counter() - started,
                                errors={"other_error": True, "details": f"{type(err).__name__}: {err}"})
         elapsed = time.perf_counter() - started
         if isinstance(out, Scored):
-            return GradeResult(out.reward, self.name, self.type, elapsed, dict(out.sub_rewards), dict(out.scores),
-                               token_usage=out.token_usage)
+            return GradeResult(out.reward, self.name, self.type, elapsed, dict(out.sub_rewards or {}),
+                               dict(out.scores or {}), token_usage=out.token_usage)
         return GradeResult(float(out), self.name, self.type, elapsed)
 
     def grade_many(self, samples: list[dict], items: list[dict]) -> list[GradeResult]:

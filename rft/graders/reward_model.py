@@ -66,17 +66,23 @@ class RewardModelGrader(Grader):
                     except GraderFault as fault:
                         faults[i] = fault
                         texts.append("")
-                batch = tokenizer(texts, padding=True, truncation=True, max_length=self.config.max_length,
-                                  return_tensors="pt")
-                with torch.no_grad():
-                    logits = model(**batch).logits.float()
-                probs = torch.sigmoid(logits[:, 0]) if logits.shape[1] == 1 else torch.softmax(logits, -1)[:, -1]
+                ok = [i for i in range(len(texts)) if i not in faults]
+                probs: dict[int, float] = {}
+                if ok:
+                    # an empty answer still needs one token for the model to read
+                    chunk = [texts[i] or (tokenizer.eos_token or tokenizer.unk_token or " ") for i in ok]
+                    batch = tokenizer(chunk, padding=True, truncation=True, max_length=self.config.max_length,
+                                      return_tensors="pt")
+                    with torch.no_grad():
+                        logits = model(**batch).logits.float()
+                    scored = torch.sigmoid(logits[:, 0]) if logits.shape[1] == 1 else torch.softmax(logits, -1)[:, -1]
+                    probs = dict(zip(ok, scored.tolist()))
                 each = (time.perf_counter() - began) / max(1, len(texts))
-                for i, p in enumerate(probs.tolist()):
+                for i in range(len(texts)):
                     if i in faults:
                         results.append(GradeResult(0.0, self.name, self.type, each, errors=fault_errors(faults[i])))
                     else:
-                        results.append(GradeResult(float(p), self.name, self.type, each))
+                        results.append(GradeResult(float(probs[i]), self.name, self.type, each))
             return results
 
     def grade(self, sample: dict, item: dict) -> GradeResult:

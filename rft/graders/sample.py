@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-_FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```\s*$", re.S)
+_FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 
 
 def parse_output_json(text: str) -> object | None:

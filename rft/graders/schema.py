@@ -7,7 +7,7 @@ cannot work is refused by `rft grader validate` with the field that is wrong.
 from __future__ import annotations
 
 import ast
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -177,9 +177,9 @@ class RankedListConfig(_Config):
     _templates = field_validator("input", "reference")(_template)
 
 
-_INNER = (StringCheckConfig, TextSimilarityConfig, PythonConfig, ScoreModelConfig, LabelModelConfig,
-          EndpointConfig, RewardModelConfig, RankedListConfig)
-InnerGraderConfig = Annotated[Union[_INNER], Field(discriminator="type")]  # multi cannot nest
+_Inner = (StringCheckConfig | TextSimilarityConfig | PythonConfig | ScoreModelConfig | LabelModelConfig
+          | EndpointConfig | RewardModelConfig | RankedListConfig)
+InnerGraderConfig = Annotated[_Inner, Field(discriminator="type")]  # multi cannot nest
 
 
 class MultiConfig(_Config):
@@ -194,4 +194,4 @@ class MultiConfig(_Config):
         return self
 
 
-GraderConfig = Annotated[Union[(*_INNER, MultiConfig)], Field(discriminator="type")]
+GraderConfig = Annotated[_Inner | MultiConfig, Field(discriminator="type")]

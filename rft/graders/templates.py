@@ -71,7 +71,7 @@ def _text(value: object) -> str:
 class Template:
     """A string with references; `value` keeps a lone reference's raw value (a list stays a list)."""
 
-    __slots__ = ("source", "parts", "lone")
+    __slots__ = ("lone", "parts", "source")
 
     def __init__(self, source: str):
         if not isinstance(source, str):
