@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -116,10 +117,10 @@ class _Worker:
 
     def read(self, timeout: float) -> dict:
         """One protocol line, within `timeout` seconds of wall clock."""
-        deadline = _now() + timeout
+        deadline = time.monotonic() + timeout
         fd = self.proc.stdout.fileno()
         while b"\n" not in self.buffer:
-            left = deadline - _now()
+            left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise TimeoutError
             chunk = os.read(fd, 1 << 16)
@@ -142,12 +143,6 @@ class _Worker:
             except OSError:
                 pass
         shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def _now() -> float:
-    import time
-
-    return time.monotonic()
 
 
 class SandboxPool:

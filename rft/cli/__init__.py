@@ -1,0 +1,33 @@
+"""The `rft` command line: thin wrappers over the stage functions, one module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from rft.env import apply_offline_defaults
+
+apply_offline_defaults()  # before any tool that reads these is imported
+
+from rft.cli import data, grader
+from rft.errors import RftInputError, RftValidationFailed
+
+app = typer.Typer(help="Open, self-hosted reinforcement fine-tuning.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.add_typer(data.app, name="data")
+app.add_typer(grader.app, name="grader")
+
+
+def main() -> None:
+    try:
+        app()
+    except RftInputError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except RftValidationFailed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
