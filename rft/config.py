@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from rft.errors import RftInputError
+from rft.train.config import ModelSettings, TrackingSettings, TrainSettings
 
 
 class _Section(BaseModel):
@@ -71,27 +72,52 @@ class Params(_Section):
     validate_: ValidateConfig = Field(ValidateConfig(), alias="validate")
     # An inline grader in OpenAI's JSON schema, or {file: path}; checked by rft.graders.load.
     grader: dict[str, Any] | str = DEMO_GRADER
+    model: ModelSettings = ModelSettings()
+    train: TrainSettings = TrainSettings()
+    tracking: TrackingSettings = TrackingSettings()
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-def load_params(path: str | Path = "params.yaml") -> Params:
-    """Parse a params file; a missing file gives the defaults, a bad one names the field."""
+def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> dict:
+    """`train.hyperparameters.batch_size=4`: dotted keys, values read as YAML (4 is a number)."""
+    for override in overrides:
+        key, sep, text = override.partition("=")
+        if not sep or not key.strip():
+            raise RftInputError(source, f"expected key=value, got {override!r}")
+        try:
+            value = YAML(typ="safe", pure=True).load(text) if text.strip() else ""
+        except YAMLError as err:
+            raise RftInputError(source, f"cannot read the value of {key}: {err}", field=key) from err
+        node = raw
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.setdefault(part, {}), dict):
+                raise RftInputError(source, f"{part} is not a section", field=key)
+            node = node[part]
+        node[parts[-1]] = value
+    return raw
+
+
+def load_params(path: str | Path = "params.yaml", overrides: list[str] | None = None) -> Params:
+    """Parse a params file (plus --set overrides); a missing file gives the defaults, a bad one names
+    the field."""
     path = Path(path)
-    if not path.exists():
-        return Params()
-    try:
-        raw = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
-    except (YAMLError, UnicodeDecodeError) as err:
-        raise RftInputError(str(path), f"not valid YAML: {err}") from err
+    raw: dict = {}
+    if path.exists():
+        try:
+            raw = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
+        except (YAMLError, UnicodeDecodeError) as err:
+            raise RftInputError(str(path), f"not valid YAML: {err}") from err
     if not isinstance(raw, dict):
         raise RftInputError(str(path), "expected a mapping at the top level")
+    raw = apply_overrides(raw, overrides or [])
     try:
         params = Params.model_validate(raw)
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise RftInputError(str(path), first["msg"], field=field) from err
+        raise RftInputError(str(path), first["msg"].removeprefix("Value error, "), field=field) from err
     from rft.graders.load import grader_from_params
 
     grader_from_params(params.grader, str(path))  # a broken grader is refused with the params file

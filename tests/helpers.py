@@ -65,3 +65,48 @@ class LocalServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def tiny_digit_model(tokenizer, seed: int = 0):
+    """A 2-layer Llama built from a config, with the default tokenizer, for training tests.
+
+    Random embeddings give a reward nothing to grip: raising "digit tokens" would mean moving
+    thousands of unrelated vectors. So every token holding a digit shares one embedding direction,
+    which makes "write more digits" a single direction a LoRA adapter can learn in a few steps.
+    """
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=512,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)
+    model = LlamaForCausalLM(config)
+    digits = [t for t in range(len(tokenizer)) if any(ch.isdigit() for ch in tokenizer.decode([t]))]
+    direction = torch.randn(64)
+    with torch.no_grad():
+        model.model.embed_tokens.weight[digits] += direction / direction.norm()
+    return model
+
+
+DIGIT_GRADER = {"type": "python", "name": "digits", "source": (
+    "def grade(sample, item):\n"
+    "    text = sample['output_text']\n"
+    "    return sum(c.isdigit() for c in text) / max(1, len(text))\n")}
+
+
+def write_prompts(folder: Path, train: int = 40, valid: int = 4, extra: dict | None = None) -> tuple[Path, Path]:
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for split, n in (("train", train), ("valid", valid)):
+        path = folder / f"{split}.jsonl"
+        with path.open("w") as fh:
+            for i in range(n):
+                row = {"messages": [{"role": "user", "content": f"Say some numbers, please ({split} {i})"}],
+                       "case_id": f"{split}-{i}", **(extra or {})}
+                fh.write(json.dumps(row) + "\n")
+        paths.append(path)
+    return paths[0], paths[1]

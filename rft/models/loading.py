@@ -82,6 +82,15 @@ def local_folder(name_or_path: str) -> Path | str:
     return _dequantized(where) if kind == "gguf" else where
 
 
+def load_tokenizer(name_or_path: str = DEFAULT_MODEL):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(local_folder(name_or_path))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
 def load_causal_lm(name_or_path: str, dtype=None, device: str | None = None):
     """(model, tokenizer); float32 on CPU, bf16 on a GPU unless `dtype` says otherwise."""
     import torch

@@ -1,0 +1,3 @@
+from rft.cli import main
+
+main()

@@ -1,0 +1,195 @@
+"""Stage `train`: GRPO with a LoRA adapter, rewarded by the params' grader(s).
+
+train(params, train_path, valid_path, run_dir) -> run_dir, holding: checkpoint-N/ (the best few and
+the latest), best/ (the best adapter), events.jsonl, rollouts.parquet, run.json (what was run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from rft.config import Params
+from rft.errors import RftInputError
+from rft.graders import build_grader, grader_from_params
+from rft.jsonl import write_json
+from rft.tracking.wandb_run import Tracker
+from rft.train import hyperparams
+from rft.train.callback import EvalSettings, Guardrails, RftCallback
+from rft.train.checkpoints import CheckpointKeeper
+from rft.train.dataset import check_context, read_lines, to_dataset
+from rft.train.events import EventLog
+from rft.train.progress_line import StepProgress
+from rft.train.rewards import NamedGrader, Recorder
+from rft.train.rollouts import RolloutStore
+
+
+def _graders(params: Params, params_path: str) -> list[NamedGrader]:
+    specs = params.train.graders or [{"grader": params.grader, "weight": 1.0}]
+    named = []
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict) or "grader" not in spec:
+            raise RftInputError(params_path, "each entry needs 'grader' (and optionally 'weight')",
+                                field=f"train.graders.{i}")
+        config = grader_from_params(spec["grader"], params_path)
+        named.append(NamedGrader(config.name, build_grader(config), float(spec.get("weight", 1.0))))
+    if len({g.name for g in named}) != len(named):
+        raise RftInputError(params_path, "grader names must be unique", field="train.graders")
+    return named
+
+
+def _device(settings) -> bool:
+    import torch
+
+    if settings.device == "cuda" and not torch.cuda.is_available():
+        raise RftInputError("params", "train.device is cuda but no GPU is visible", field="train.device")
+    return settings.device == "cuda" or (settings.device == "auto" and torch.cuda.is_available())
+
+
+def _vllm_wanted(setting, on_gpu: bool) -> bool:
+    if setting is False or not on_gpu:
+        return False
+    import importlib.util
+
+    installed = importlib.util.find_spec("vllm") is not None
+    if setting is True and not installed:
+        raise RftInputError("params", "train.vllm is true but vllm is not installed", field="train.vllm")
+    return installed
+
+
+@contextmanager
+def _stop_on_signals(callback: RftCallback):
+    """SIGINT/SIGTERM: finish the step, save a checkpoint, stop. A second Ctrl-C stops at once."""
+    previous = {}
+
+    def handler(signum, frame):
+        if callback.stop_reason is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        callback.request_stop(f"{signal.Signals(signum).name} received", resumable=True)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except ValueError:  # not the main thread (a Prefect worker thread): no handlers there
+            pass
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _peft_model(model, settings):
+    from peft import LoraConfig, get_peft_model
+
+    lora = settings.lora
+    config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                        target_modules=lora.target_modules, task_type="CAUSAL_LM")
+    return get_peft_model(model, config)
+
+
+def train(params: Params, train_path: str | Path, valid_path: str | Path, run_dir: str | Path,
+          resume: bool = False, params_path: str = "params.yaml", model=None, tokenizer=None,
+          callbacks: list | None = None) -> Path:
+    """Run (or resume) GRPO training. `model`/`tokenizer` may be given ready-made (tests); `callbacks` are
+    extra transformers TrainerCallbacks (a Prefect or Slack hook, say)."""
+    import torch
+    from trl import GRPOConfig
+
+    from rft.models.loading import load_causal_lm
+
+    run_dir = Path(run_dir)
+    keeper = CheckpointKeeper(run_dir, params.train.keep_checkpoints)
+    latest = keeper.latest() if run_dir.exists() else None
+    if resume and latest is None:
+        raise RftInputError(str(run_dir), "nothing to resume: no checkpoint in this run folder")
+    if not resume and latest is not None:
+        raise RftInputError(str(run_dir), "this run folder has checkpoints; resume it with --resume, or pick "
+                            "another --out")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    settings = params.train
+    on_gpu = _device(settings)
+    use_vllm = _vllm_wanted(settings.vllm, on_gpu)
+    checkpointing = on_gpu if settings.gradient_checkpointing == "auto" else settings.gradient_checkpointing
+
+    graders = _graders(params, params_path)
+    if model is None:  # under accelerate/torchrun each process takes its own GPU
+        device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if on_gpu else "cpu"
+        model, tokenizer = load_causal_lm(params.model.name_or_path, device=device)
+    train_lines, valid_lines = read_lines(train_path), read_lines(valid_path)
+    resolved = hyperparams.resolve(settings, len(train_lines), on_gpu)
+    kwargs = hyperparams.grpo_kwargs(settings, resolved, on_gpu, use_vllm, checkpointing)
+    context = params.model.max_context or getattr(model.config, "max_position_embeddings", 2048)
+    max_prompt = context - kwargs["max_completion_length"]
+    train_lines = check_context(train_lines, tokenizer, max_prompt, settings.drop_long_prompts)
+    valid_lines = check_context(valid_lines, tokenizer, max_prompt, settings.drop_long_prompts)
+    valid_rows = valid_lines.rows[: settings.max_valid_cases]
+
+    run_name = params.tracking.run_name or run_dir.name
+    record = {"run_name": run_name, "model": params.model.name_or_path, "train": str(train_path),
+              "valid": str(valid_path), "resolved": resolved.__dict__, "grpo": {k: v for k, v in kwargs.items()
+                                                                             if isinstance(v, (int, float, str, bool))},
+              "graders": [{"name": g.name, "type": g.grader.type, "weight": g.weight} for g in graders],
+              "lora": params.model.lora.model_dump(), "dropped_long_prompts": train_lines.dropped_long,
+              "device": "cuda" if on_gpu else "cpu", "vllm": use_vllm}
+    main_process = os.environ.get("RANK", "0") == "0"
+    if main_process:
+        write_json(run_dir / ("run-resumed.json" if resume else "run.json"), record)
+
+    tracker = Tracker(params.tracking.wandb and main_process, params.tracking.project, run_name,
+                      {**record, "params": params.model_dump(mode="json", by_alias=True)}, run_dir,
+                      params.tracking.entity, params.tracking.tags)
+    events = EventLog(run_dir / "events.jsonl", run_name)
+    recorder = Recorder(graders)
+    funcs = [recorder.reward_function(g) for g in graders]
+    kwargs.update(output_dir=str(run_dir), reward_weights=[g.weight for g in graders],
+                  report_to=["wandb"] if tracker.active else [], run_name=run_name)
+    callback = RftCallback(
+        graders=graders, recorder=recorder,
+        evaluation=EvalSettings(valid_rows, resolved.eval_interval, resolved.eval_samples,
+                                kwargs["max_completion_length"], kwargs.get("temperature", 1.0),
+                                batch_size=16 if on_gpu else 8, seed=settings.seed),
+        guardrails=Guardrails(settings.max_wall_minutes, settings.early_stopping_patience),
+        events=events, rollouts=RolloutStore(run_dir), keeper=keeper, tracker=tracker,
+        progress_factory=StepProgress)
+
+    torch.manual_seed(settings.seed)
+    peft_model = model if hasattr(model, "peft_config") else _peft_model(model, params.model)
+    if settings.warmup.enabled and not resume:
+        from rft.train.warmup import warm_up
+
+        events.message("supervised warm-up: " + json.dumps(warm_up(peft_model, tokenizer, train_lines.rows,
+                                                                   settings.warmup, run_dir, on_gpu)))
+    from rft.train.trainer import TimedGRPOTrainer
+
+    trainer = TimedGRPOTrainer(model=peft_model, reward_funcs=funcs, args=GRPOConfig(**kwargs),
+                               train_dataset=to_dataset(train_lines), processing_class=tokenizer,
+                               callbacks=[callback, *(callbacks or [])])
+    callback.timings = trainer.step_timings
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; our progress line replaces it
+    events.message(("resumed from " + latest.name) if resume else
+                   f"training started: {resolved.total_steps} steps, {len(train_lines)} training and "
+                   f"{len(valid_rows)} validation cases")
+    started = time.monotonic()
+    try:
+        with _stop_on_signals(callback):
+            trainer.train(resume_from_checkpoint=str(latest) if resume else None)
+    finally:
+        RolloutStore(run_dir).merge()
+        tracker.finish()
+        for g in graders:
+            g.grader.close()
+    if not callback.resumable:  # a run stopped by a signal or the time limit keeps its latest checkpoint
+        keeper.finish()
+    best = keeper.best_step()
+    write_json(run_dir / "summary.json", {
+        "run_name": run_name, "steps": trainer.state.global_step, "total_steps": resolved.total_steps,
+        "best_step": best, "best_valid_reward_mean": keeper.scores.get(best) if best else None,
+        "stopped": callback.stop_reason, "resumable": callback.resumable, "seconds": round(time.monotonic() - started, 2)})
+    return run_dir
