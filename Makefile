@@ -26,6 +26,8 @@ repro:
 bench:
 	$(BIN)/python benchmarks/data_pipeline.py
 	$(BIN)/python benchmarks/graders.py
+	$(BIN)/python benchmarks/eval.py
+	$(BIN)/python benchmarks/train_step.py
 
 lint:
 	$(BIN)/ruff check rft tests benchmarks examples
