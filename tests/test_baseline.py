@@ -30,7 +30,7 @@ def test_a_gene_earns_the_ic_of_its_most_specific_matching_term(ranker):
     only_parent = sorted(_genes_under(ranker, parent_id) - under_seizure)
     scores, unknown = ranker.scores([SEIZURE])
     assert not unknown and ranker.ic[t] > ranker.ic[parent] > 0
-    seizure_gene = sorted(under_seizure)[0]
+    seizure_gene = min(under_seizure)
     assert scores[ranker.genes.index(seizure_gene)] == pytest.approx(ranker.ic[t])
     assert scores[ranker.genes.index(only_parent[0])] == pytest.approx(ranker.ic[parent])
 
