@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from rft.errors import RftInputError
+from rft.errors import RftInputError, from_validation_error
 from rft.train.config import ModelSettings, TrackingSettings, TrainSettings
 
 
@@ -115,9 +115,7 @@ def load_params(path: str | Path = "params.yaml", overrides: list[str] | None = 
     try:
         params = Params.model_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise RftInputError(str(path), first["msg"].removeprefix("Value error, "), field=field) from err
+        raise from_validation_error(str(path), err) from err
     from rft.graders.load import grader_from_params
 
     grader_from_params(params.grader, str(path))  # a broken grader is refused with the params file

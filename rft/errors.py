@@ -17,5 +17,12 @@ class RftInputError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+def from_validation_error(source: str, err, line: int | None = None, prefix: str = "") -> RftInputError:
+    """The first error of a pydantic ValidationError, naming its field (dotted path)."""
+    first = err.errors()[0]
+    field = ".".join(filter(None, [prefix, ".".join(str(p) for p in first["loc"])]))
+    return RftInputError(source, first["msg"].removeprefix("Value error, "), line=line, field=field or None)
+
+
 class RftValidationFailed(Exception):
     """A dataset failed its expectations; the report says which."""

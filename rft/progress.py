@@ -10,8 +10,13 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+def quiet() -> bool:
+    """RFT_NO_PROGRESS=1 silences progress everywhere (tests, scripted runs)."""
+    return os.environ.get("RFT_NO_PROGRESS") == "1"
+
+
 def progress(items: Iterable[T], desc: str, unit: str = "it", total: int | None = None) -> Iterator[T]:
-    disable = not sys.stderr.isatty() or os.environ.get("RFT_NO_PROGRESS") == "1"
+    disable = not sys.stderr.isatty() or quiet()
     if disable:
         yield from items
         return

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from rft.data.phenopacket_convert import SkippedCase, parse_phenopacket, to_case
 from rft.data.sources import iter_json_files
-from rft.errors import RftInputError
+from rft.errors import RftInputError, from_validation_error
 from rft.jsonl import write_jsonl
 from rft.progress import progress
 
@@ -38,11 +38,6 @@ class ImportSummary:
         return out
 
 
-def _named(name: str, err: ValidationError) -> RftInputError:
-    first = err.errors()[0]
-    return RftInputError(name, first["msg"], field=".".join(map(str, first["loc"])))
-
-
 def import_phenopackets(src: str | Path, out: str | Path, skip_bad: bool = False) -> ImportSummary:
     """Convert every phenopacket under `src`; a bad file stops the import unless `skip_bad`."""
     summary = ImportSummary(source=str(src), out=str(out))
@@ -55,7 +50,7 @@ def import_phenopackets(src: str | Path, out: str | Path, skip_bad: bool = False
             summary.skipped[skip.reason] += 1
             continue
         except (RftInputError, ValidationError) as err:
-            problem = err if isinstance(err, RftInputError) else _named(name, err)
+            problem = err if isinstance(err, RftInputError) else from_validation_error(name, err)
             if not skip_bad:
                 raise problem from err
             summary.bad_files.append(str(problem))

@@ -12,7 +12,7 @@ from rft.config import PromptConfig, SplitConfig
 from rft.data.case import Case
 from rft.data.prompts import to_training_line
 from rft.data.split import SplitResult, split_lines
-from rft.errors import RftInputError
+from rft.errors import from_validation_error
 from rft.jsonl import atomic_open, iter_numbered
 
 
@@ -23,9 +23,7 @@ def lines_from_cases(path: str | Path, prompt: PromptConfig) -> list[tuple[int, 
         try:
             case = Case.model_validate(obj)
         except ValidationError as err:
-            first = err.errors()[0]
-            raise RftInputError(str(path), first["msg"], line=number,
-                                field=".".join(map(str, first["loc"]))) from err
+            raise from_validation_error(str(path), err, line=number) from err
         numbered.append((number, to_training_line(case, prompt)))
     return numbered
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rft.graders.base import Grader
-from rft.graders.result import DETAIL_FIELDS, GradeResult
+from rft.graders.result import GradeResult, GraderFault, fault_errors
 from rft.graders.sandbox import SandboxLimits, SandboxPool
 
 
@@ -23,7 +23,7 @@ class PythonGrader(Grader):
             if outcome.flag is None:
                 results.append(GradeResult(outcome.reward, self.name, self.type, outcome.seconds))
             else:
-                errors = {outcome.flag: True, DETAIL_FIELDS[outcome.flag]: outcome.details}
+                errors = fault_errors(GraderFault(outcome.flag, outcome.details))
                 results.append(GradeResult(0.0, self.name, self.type, outcome.seconds, errors=errors))
         return results
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
+
+from rft.progress import quiet
 
 
 class StepProgress:
     def __init__(self, total: int, initial: int = 0):
         self.total, self.start_step = total, initial
         self.started = time.monotonic()
-        self.quiet = os.environ.get("RFT_NO_PROGRESS") == "1"
+        self.quiet = quiet()
         self.bar = None
         if not self.quiet and sys.stderr.isatty():
             from tqdm import tqdm

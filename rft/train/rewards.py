@@ -12,9 +12,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rft.graders import grade_batch
+from rft.graders import grade_batch, summarize
 from rft.graders.base import Grader
-from rft.graders.result import ERROR_FLAGS
 
 
 @dataclass
@@ -66,10 +65,8 @@ class Recorder:
                     record.completion_tokens += [len(ids) for ids in (completion_ids or [[]] * len(texts))]
                 record.rewards[named.name] += [r.reward for r in results]
                 record.scores[named.name] += [r.scores for r in results]
-                for r in results:
-                    for flag in ERROR_FLAGS:
-                        if r.errors and r.errors.get(flag):
-                            record.errors[named.name][flag] += 1
+                for flag, count in summarize(results)["errors"].items():
+                    record.errors[named.name][flag] += count
             return [r.reward for r in results]
 
         reward.__name__ = named.name  # TRL logs rewards/<name>/mean

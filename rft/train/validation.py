@@ -11,9 +11,8 @@ import time
 from dataclasses import dataclass
 from statistics import fmean
 
-from rft.graders import grade_batch
-from rft.graders.result import ERROR_FLAGS
-from rft.train.rewards import NamedGrader
+from rft.graders import grade_batch, summarize
+from rft.train.rewards import NamedGrader, weighted
 
 
 @dataclass
@@ -66,17 +65,15 @@ def validate(model, tokenizer, rows: list[dict], graders: list[NamedGrader], sam
     texts, lengths = generate(model, tokenizer, prompts, samples, max_new_tokens, temperature, batch_size, seed)
     items = [row for row in rows for _ in range(samples)]
     per_grader, errors, scores, rewards = {}, {}, {}, {}
-    total = [0.0] * len(texts)
-    parse_errors = 0
     for named in graders:
         results = grade_batch(named.grader, texts, items)
         rewards[named.name] = [r.reward for r in results]
         scores[named.name] = [r.scores for r in results]
-        per_grader[named.name] = fmean(rewards[named.name])
-        errors[named.name] = {f: n for f in ERROR_FLAGS if (n := sum(bool(r.errors and r.errors.get(f))
-                                                                     for r in results))}
-        parse_errors += errors[named.name].get("sample_parse_error", 0)
-        total = [t + named.weight * r for t, r in zip(total, rewards[named.name])]
+        summary = summarize(results)
+        per_grader[named.name] = summary["reward_mean"]
+        errors[named.name] = summary["errors"]
+    total = weighted(rewards, graders)
+    parse_errors = sum(e.get("sample_parse_error", 0) for e in errors.values())
     rows_out = [{"step": step, "split": "valid", "case_id": item.get("case_id", ""), "prompt": _last_user(item),
                  "completion": text, "completion_tokens": n, "reward": reward,
                  **{f"reward/{g}": rewards[g][i] for g in rewards},
