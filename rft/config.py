@@ -14,6 +14,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from rft.errors import RftInputError, from_validation_error
+from rft.eval.config import EvalConfig
+from rft.registry.config import RegistryConfig
 from rft.train.config import ModelSettings, TrackingSettings, TrainSettings
 
 
@@ -32,6 +34,11 @@ class PromptConfig(_Section):
     include_excluded: bool = True
     max_present: int | None = Field(None, ge=1, description="keep at most this many present phenotypes")
     max_excluded: int | None = Field(None, ge=0)
+    # Hybrid prompts: list the classical baseline's top-k genes in each prompt (0: off), so the model
+    # re-ranks what a phenotype-matching tool proposes.
+    candidates: int = Field(0, ge=0, le=100)
+    # Add `reference_completion` (a JSON answer naming the right gene) for the supervised warm-up.
+    reference_completion: bool = True
 
 
 class SplitConfig(_Section):
@@ -74,6 +81,8 @@ class Params(_Section):
     grader: dict[str, Any] | str = DEMO_GRADER
     model: ModelSettings = ModelSettings()
     train: TrainSettings = TrainSettings()
+    eval: EvalConfig = EvalConfig()
+    registry: RegistryConfig = RegistryConfig()
     tracking: TrackingSettings = TrackingSettings()
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

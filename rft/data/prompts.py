@@ -6,6 +6,7 @@ the disease, the variant, the PMID or the phenopacket id (which often holds the 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from string import Template
@@ -14,6 +15,9 @@ from rft.config import PromptConfig
 from rft.data.case import Case
 
 ANSWER_FORMAT = '{"reasoning": "...", "genes": ["GENE1", "GENE2", "..."]}'
+# Hybrid prompts put the baseline's candidates under this heading; the leak check skips that block,
+# since the tool's list holds the right gene by design whenever the tool finds it.
+CANDIDATES_HEADING = "Candidate genes from a phenotype-matching tool (best match first):"
 
 GENE_RANKING_INSTRUCTIONS = (
     "List the genes that may be responsible for this patient's disease, most likely first, "
@@ -71,7 +75,20 @@ def _facts(case: Case) -> str:
     return "\n".join(lines)
 
 
-def render_messages(case: Case, config: PromptConfig) -> list[dict]:
+def candidates_block(genes: list[str]) -> str:
+    return f"{CANDIDATES_HEADING}\n{', '.join(genes) or 'none found'}\n\n"
+
+
+def strip_candidates(prompt: str) -> str:
+    """The prompt without a hybrid candidates block (up to the next blank line)."""
+    start = prompt.find(CANDIDATES_HEADING)
+    if start < 0:
+        return prompt
+    end = prompt.find("\n\n", start)
+    return prompt[:start] + (prompt[end + 2:] if end >= 0 else "")
+
+
+def render_messages(case: Case, config: PromptConfig, candidates: list[str] | None = None) -> list[dict]:
     if config.template not in TEMPLATES:
         raise KeyError(f"unknown prompt template '{config.template}'; known: {', '.join(sorted(TEMPLATES))}")
     template = TEMPLATES[config.template]
@@ -84,14 +101,26 @@ def render_messages(case: Case, config: PromptConfig) -> list[dict]:
         present_inline="; ".join(present),
         excluded_inline="; ".join(excluded) or "none recorded",
     )
+    if candidates is not None:  # before the instructions, so the model reads them last
+        head, sep, tail = user.rpartition(GENE_RANKING_INSTRUCTIONS)
+        user = head + candidates_block(candidates) + sep + tail
     messages = [{"role": "system", "content": template.system}] if template.system else []
     return messages + [{"role": "user", "content": user}]
 
 
-def to_training_line(case: Case, config: PromptConfig) -> dict:
+def reference_completion(case: Case, candidates: list[str] | None = None) -> str:
+    """A well-formed answer for the supervised warm-up: the right gene first, then the tool's other
+    candidates (hybrid) so the model learns to re-rank rather than to name one gene."""
+    labels = ", ".join(p.label for p in case.present[:3])
+    others = [g for g in (candidates or []) if g != case.gene][:4]
+    return json.dumps({"reasoning": f"The phenotypes ({labels}) fit {case.gene} best.",
+                       "genes": [case.gene, *others]})
+
+
+def to_training_line(case: Case, config: PromptConfig, candidates: list[str] | None = None) -> dict:
     """A line in the OpenAI RFT layout: `messages` plus the fields a grader reads as `item`."""
-    return {
-        "messages": render_messages(case, config),
+    line = {
+        "messages": render_messages(case, config, candidates),
         "correct_gene": case.gene,
         "hgnc_id": case.hgnc_id,
         "case_id": case.id,
@@ -99,3 +128,8 @@ def to_training_line(case: Case, config: PromptConfig) -> dict:
         "present_hpo": [p.id for p in case.present],
         "excluded_hpo": [p.id for p in case.excluded],
     }
+    if candidates is not None:
+        line["candidates"] = candidates
+    if config.reference_completion:
+        line["reference_completion"] = reference_completion(case, candidates)
+    return line

@@ -19,12 +19,18 @@ from rft.jsonl import atomic_open, iter_numbered
 def lines_from_cases(path: str | Path, prompt: PromptConfig) -> list[tuple[int, dict]]:
     """Render each case of cases.jsonl into a training line, checking it against the Case model."""
     numbered = []
+    ranker = None
+    if prompt.candidates:  # hybrid prompts: the classical baseline proposes, the model re-ranks
+        from rft.eval.baseline import PhenotypeRanker
+
+        ranker = PhenotypeRanker.load()
     for number, obj in iter_numbered(path):
         try:
             case = Case.model_validate(obj)
         except ValidationError as err:
             raise from_validation_error(str(path), err, line=number) from err
-        numbered.append((number, to_training_line(case, prompt)))
+        candidates = ranker.rank([p.id for p in case.present], prompt.candidates).genes if ranker else None
+        numbered.append((number, to_training_line(case, prompt, candidates)))
     return numbered
 
 

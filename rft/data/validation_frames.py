@@ -59,9 +59,13 @@ def prompt_text(messages: object) -> str:
 
 
 def answer_in_prompt(answer: object, prompt: str) -> bool:
-    """The answer as a whole token of the prompt (case-sensitive: gene symbols are upper case)."""
+    """The answer as a whole token of the prompt (case-sensitive: gene symbols are upper case), outside
+    a hybrid prompt's candidates block."""
+    from rft.data.prompts import strip_candidates
+
     if not isinstance(answer, str) or not answer.strip():
         return False
+    prompt = strip_candidates(prompt)
     pattern = r"(?<![A-Za-z0-9_-])" + re.escape(answer.strip()) + r"(?![A-Za-z0-9_-])"
     return re.search(pattern, prompt) is not None
 

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from rft.errors import RftInputError
 from rft.graders import grade_batch, summarize
 from rft.graders.base import Grader
 
@@ -84,3 +85,20 @@ def weighted(rewards: dict[str, list[float]], graders: list[NamedGrader]) -> lis
     names = [g.name for g in graders if g.name in rewards]
     n = len(rewards[names[0]]) if names else 0
     return [sum(g.weight * rewards[g.name][i] for g in graders if g.name in rewards) for i in range(n)]
+
+
+def graders_from_params(params, params_path: str = "params.yaml") -> list[NamedGrader]:
+    """The params' graders (train.graders with weights, else the one `grader`), built and named."""
+    from rft.graders import build_grader, grader_from_params
+
+    specs = params.train.graders or [{"grader": params.grader, "weight": 1.0}]
+    named = []
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict) or "grader" not in spec:
+            raise RftInputError(params_path, "each entry needs 'grader' (and optionally 'weight')",
+                                field=f"train.graders.{i}")
+        config = grader_from_params(spec["grader"], params_path)
+        named.append(NamedGrader(config.name, build_grader(config), float(spec.get("weight", 1.0))))
+    if len({g.name for g in named}) != len(named):
+        raise RftInputError(params_path, "grader names must be unique", field="train.graders")
+    return named

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from rft.config import Params
 from rft.errors import RftInputError
-from rft.graders import build_grader, grader_from_params
 from rft.jsonl import write_json
 from rft.tracking.wandb_run import Tracker
 from rft.train import hyperparams
@@ -24,22 +23,8 @@ from rft.train.checkpoints import CheckpointKeeper
 from rft.train.dataset import check_context, read_lines, to_dataset
 from rft.train.events import EventLog
 from rft.train.progress_line import StepProgress
-from rft.train.rewards import NamedGrader, Recorder
+from rft.train.rewards import Recorder, graders_from_params
 from rft.train.rollouts import RolloutStore
-
-
-def _graders(params: Params, params_path: str) -> list[NamedGrader]:
-    specs = params.train.graders or [{"grader": params.grader, "weight": 1.0}]
-    named = []
-    for i, spec in enumerate(specs):
-        if not isinstance(spec, dict) or "grader" not in spec:
-            raise RftInputError(params_path, "each entry needs 'grader' (and optionally 'weight')",
-                                field=f"train.graders.{i}")
-        config = grader_from_params(spec["grader"], params_path)
-        named.append(NamedGrader(config.name, build_grader(config), float(spec.get("weight", 1.0))))
-    if len({g.name for g in named}) != len(named):
-        raise RftInputError(params_path, "grader names must be unique", field="train.graders")
-    return named
 
 
 def _device(settings) -> bool:
@@ -116,7 +101,7 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
     use_vllm = _vllm_wanted(settings.vllm, on_gpu)
     checkpointing = on_gpu if settings.gradient_checkpointing == "auto" else settings.gradient_checkpointing
 
-    graders = _graders(params, params_path)
+    graders = graders_from_params(params, params_path)
     if model is None:  # under accelerate/torchrun each process takes its own GPU
         device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if on_gpu else "cpu"
         model, tokenizer = load_causal_lm(params.model.name_or_path, device=device)

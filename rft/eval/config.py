@@ -1,0 +1,27 @@
+"""Typed settings for evaluation (`eval:` in params.yaml)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EvalConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    split: str = "valid"  # a split name in split.out_dir, or a JSONL path
+    # What to compare: base, baseline, adapter:PATH, endpoint:MODEL; `label=spec` names a column.
+    models: list[str] = ["base", "baseline"]
+    max_cases: int | None = Field(None, ge=1, description="the first N cases only (smoke runs)")
+    max_new_tokens: int = Field(256, ge=1)
+    batch_size: int | None = Field(None, ge=1, description="prompts per generate call; default 8 CPU, 32 GPU")
+    # Ranking metrics: where an answer's ranked list is and what the right answer is (null: no ranks,
+    # only the grader's reward, for tasks that are not rankings).
+    ranked: str = "{{sample.output_json.genes}}"
+    answer: str | None = "{{item.correct_gene}}"
+    top_k: list[int] = [1, 5]
+    bootstrap: int = Field(1000, ge=0, description="resamples for the 95% intervals (0: none)")
+    seed: int = 13
+    out_dir: str = "reports/eval"
+    baseline_top: int = Field(50, ge=1, description="genes the classical baseline lists per case")
+    endpoint_url: str | None = None  # for endpoint:MODEL; else RFT_EVAL_BASE_URL, else OPENAI_BASE_URL
+    concurrency: int = Field(8, ge=1, description="requests in flight to an endpoint model")

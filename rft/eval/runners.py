@@ -1,0 +1,113 @@
+"""Answers from each kind of model, one per case, in case order.
+
+A local model (the base, or the base with an adapter) generates greedily in batches; an endpoint
+model is asked through an OpenAI-compatible chat API with a few requests in flight; the classical
+baseline writes its ranking as the JSON answer a model would give, so every kind is graded alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from rft.errors import RftInputError
+from rft.eval.specs import ModelSpec
+from rft.progress import progress
+
+
+@dataclass
+class Answers:
+    texts: list[str]
+    tokens: list[int]
+    seconds: float
+    errors: list[str | None] = field(default_factory=list)  # per case; a failed request is a miss
+    model: str = ""  # what actually answered (a model path, an endpoint URL)
+
+
+def run_model(spec: ModelSpec, rows: list[dict], model_name: str, cfg, source: str = "eval split") -> Answers:
+    """`source` (the split file) names the file in errors about its lines."""
+    if spec.kind == "baseline":
+        return _baseline(rows, cfg.baseline_top, source)
+    if spec.kind == "endpoint":
+        return _endpoint(spec.target, rows, cfg)
+    return _local(model_name, spec.target, rows, cfg)
+
+
+def _baseline(rows: list[dict], top: int, source: str) -> Answers:
+    from rft.eval.baseline import PhenotypeRanker
+
+    started = time.perf_counter()
+    ranker = PhenotypeRanker.load()
+    texts = []
+    for i, row in enumerate(progress(rows, "baseline", unit="case")):
+        present = row.get("present_hpo")
+        if not isinstance(present, list):
+            raise RftInputError(source, "the classical baseline needs a list of HPO ids in each line",
+                                line=i + 1, field="present_hpo")
+        texts.append(json.dumps({"genes": ranker.rank(present, top).genes}))
+    return Answers(texts, [0] * len(rows), time.perf_counter() - started, [None] * len(rows), "classical baseline")
+
+
+def _local(model_name: str, adapter: str | None, rows: list[dict], cfg) -> Answers:
+    import torch
+
+    from rft.models.loading import load_causal_lm
+    from rft.train.validation import generate
+
+    if adapter:
+        from rft.eval.adapters import check_adapter
+
+        check_adapter(adapter, model_name)  # before the slow load
+    model, tokenizer = load_causal_lm(model_name)
+    if adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter).eval()
+    on_gpu = model.device.type == "cuda"
+    batch = cfg.batch_size or (32 if on_gpu else 8)
+    started = time.perf_counter()
+    texts, tokens = [], []
+    starts = range(0, len(rows), batch)
+    for start in progress(starts, f"answers from {adapter or model_name}", unit="batch", total=len(starts)):
+        chunk = [r["messages"] for r in rows[start:start + batch]]
+        t, n = generate(model, tokenizer, chunk, 1, cfg.max_new_tokens, 1.0, len(chunk), cfg.seed)
+        texts += t
+        tokens += n
+    seconds = time.perf_counter() - started
+    del model
+    if on_gpu:
+        torch.cuda.empty_cache()
+    return Answers(texts, tokens, seconds, [None] * len(rows), adapter or model_name)
+
+
+def _endpoint(model: str, rows: list[dict], cfg) -> Answers:
+    from rft.graders.http_json import HttpFailed, JsonPoster
+
+    base = (cfg.endpoint_url or os.environ.get("RFT_EVAL_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+            or "https://api.openai.com/v1").rstrip("/")
+    key = os.environ.get("RFT_EVAL_API_KEY") or os.environ.get("OPENAI_API_KEY")
+    poster = JsonPoster(f"{base}/chat/completions", {"Authorization": f"Bearer {key}"} if key else {},
+                        timeout=300.0, retries=3)
+
+    def ask(row: dict) -> tuple[str, int, str | None]:
+        body = {"model": model, "messages": row["messages"], "max_tokens": cfg.max_new_tokens, "temperature": 0}
+        try:
+            reply = poster.post(body)
+            text = reply["choices"][0]["message"].get("content") or ""
+        except HttpFailed as err:
+            return "", 0, str(err)
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return "", 0, "not a chat completion"
+        return text, int((reply.get("usage") or {}).get("completion_tokens", 0)), None
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(cfg.concurrency) as pool:
+        results = list(progress(pool.map(ask, rows), f"answers from {model}", unit="case", total=len(rows)))
+    errors = [e for _, _, e in results]
+    if rows and all(errors):
+        raise RftInputError(base, f"the endpoint answered no case for model '{model}': {errors[0]}")
+    return Answers([t for t, _, _ in results], [n for _, n, _ in results], time.perf_counter() - started,
+                   errors, f"{model} at {base}")
