@@ -110,3 +110,20 @@ def write_prompts(folder: Path, train: int = 40, valid: int = 4, extra: dict | N
                 fh.write(json.dumps(row) + "\n")
         paths.append(path)
     return paths[0], paths[1]
+
+
+def save_tiny_base_and_adapter(root: Path) -> tuple[Path, Path]:
+    """A saved 2-layer model (default tokenizer) in root/base, and an untrained LoRA adapter for it,
+    saved by PEFT, in root/run/best (so the adapter records root/base as its base)."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from rft.models.loading import load_tokenizer
+
+    tokenizer = load_tokenizer()
+    tiny_digit_model(tokenizer).save_pretrained(root / "base")
+    tokenizer.save_pretrained(root / "base")
+    model = AutoModelForCausalLM.from_pretrained(root / "base")
+    peft = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", task_type="CAUSAL_LM"))
+    peft.save_pretrained(root / "run" / "best")
+    return root / "base", root / "run" / "best"

@@ -7,29 +7,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import LocalServer, tiny_digit_model
+from helpers import LocalServer, save_tiny_base_and_adapter
 
 from rft.jsonl import read_jsonl
-from rft.models.loading import load_tokenizer
 
 CASES = 6
 
 
 @pytest.fixture(scope="module")
 def tiny_base_and_adapter(tmp_path_factory):
-    """A saved 2-layer model (default tokenizer) and a LoRA adapter trained on nothing, saved by PEFT."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    root = tmp_path_factory.mktemp("tiny")
-    tokenizer = load_tokenizer()
-    model = tiny_digit_model(tokenizer)
-    model.save_pretrained(root / "base")
-    tokenizer.save_pretrained(root / "base")
-    model = AutoModelForCausalLM.from_pretrained(root / "base")  # so the adapter records its base
-    peft = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", task_type="CAUSAL_LM"))
-    peft.save_pretrained(root / "run" / "best")
-    return root / "base", root / "run" / "best"
+    return save_tiny_base_and_adapter(tmp_path_factory.mktemp("tiny"))
 
 
 def _endpoint(gene_of):
