@@ -73,6 +73,9 @@ DEMO_GRADER = {
 
 
 class Params(_Section):
+    # A named set of overrides from configs/profiles/NAME.yaml (smoke: minutes on a CPU), merged over
+    # this file; --set wins over both. None: this file as written.
+    profile: str | None = None
     data: DataConfig = DataConfig()
     prompt: PromptConfig = PromptConfig()
     split: SplitConfig = SplitConfig()
@@ -108,19 +111,47 @@ def apply_overrides(raw: dict, overrides: list[str], source: str = "--set") -> d
     return raw
 
 
-def load_params(path: str | Path = "params.yaml", overrides: list[str] | None = None) -> Params:
-    """Parse a params file (plus --set overrides); a missing file gives the defaults, a bad one names
-    the field."""
-    path = Path(path)
-    raw: dict = {}
-    if path.exists():
-        try:
-            raw = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
-        except (YAMLError, UnicodeDecodeError) as err:
-            raise RftInputError(str(path), f"not valid YAML: {err}") from err
+PROFILES = Path(__file__).resolve().parents[1] / "configs" / "profiles"
+
+
+def profile_path(name: str, params_path: Path) -> Path:
+    """A .yaml path, or NAME in configs/profiles beside the params file (else beside the package)."""
+    if name.endswith((".yaml", ".yml")):
+        return Path(name)
+    for folder in (params_path.parent / "configs" / "profiles", PROFILES):
+        if (folder / f"{name}.yaml").is_file():
+            return folder / f"{name}.yaml"
+    known = sorted(p.stem for p in PROFILES.glob("*.yaml"))
+    raise RftInputError(str(params_path), f"unknown profile '{name}'; known: {', '.join(known)}", field="profile")
+
+
+def deep_merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        raw = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
+    except (YAMLError, UnicodeDecodeError, OSError) as err:
+        raise RftInputError(str(path), f"not valid YAML: {err}") from err
     if not isinstance(raw, dict):
         raise RftInputError(str(path), "expected a mapping at the top level")
-    raw = apply_overrides(raw, overrides or [])
+    return raw
+
+
+def load_params(path: str | Path = "params.yaml", overrides: list[str] | None = None,
+                apply_profile: bool = True) -> Params:
+    """Parse a params file, merge its profile, apply --set overrides; a missing file gives the
+    defaults, a bad one names the field."""
+    path = Path(path)
+    raw = _read_yaml(path) if path.exists() else {}
+    raw = apply_overrides(raw, overrides or [])  # first, so that --set profile=NAME picks the profile
+    if apply_profile and raw.get("profile"):
+        where = profile_path(str(raw["profile"]), path)
+        raw = apply_overrides(deep_merge(raw, _read_yaml(where)), overrides or [])
     try:
         params = Params.model_validate(raw)
     except ValidationError as err:

@@ -14,11 +14,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_params_parse_and_match_the_demo_defaults():
-    params = load_params(ROOT / "params.yaml")
+    params = load_params(ROOT / "params.yaml", apply_profile=False)
     assert params.split.group_by == "correct_gene" and params.split.link_by == ["disease_id"]
     assert (params.split.train_size, params.split.valid_size) == (1100, 200)
-    # the file states every default explicitly, so the two cannot drift apart
-    assert params == Params()
+    # the file states every default explicitly (but the profile), so the two cannot drift apart
+    assert params.profile == "smoke"
+    assert params.model_copy(update={"profile": None}) == Params()
+
+
+@pytest.mark.parametrize("profile", sorted(p.stem for p in (ROOT / "configs" / "profiles").glob("*.yaml")))
+def test_every_shipped_profile_parses_and_changes_something(profile):
+    params = load_params(ROOT / "params.yaml", [f"profile={profile}"])
+    assert params.profile == profile
+    assert params.train != Params().train
+
+
+def test_profile_merges_under_set_overrides():
+    params = load_params(ROOT / "params.yaml", ["train.max_steps=5"])
+    assert params.train.max_steps == 5  # --set wins over the smoke profile's 2
+    assert params.train.hyperparameters.batch_size == 1  # the profile's, beside its siblings
+    assert params.train.hyperparameters.n_epochs == "auto"
+    assert load_params(ROOT / "params.yaml", ["profile=null"]).train.max_steps is None
+
+
+def test_unknown_profile_names_the_known_ones(tmp_path):
+    with pytest.raises(RftInputError, match="unknown profile 'huge'; known: gpu, smoke") as err:
+        load_params(ROOT / "params.yaml", ["profile=huge"])
+    assert err.value.field == "profile"
 
 
 def test_dvc_stages_read_params_that_exist():

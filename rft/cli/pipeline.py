@@ -1,0 +1,58 @@
+"""`rft run` (the whole pipeline as a Prefect flow, now) and `rft serve` (the same flow deployed on a
+schedule). The flow is loaded from flows/rft_pipeline.py by entrypoint: cli never imports flows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rft.cli.common import ParamsOpt
+
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a param: key.path=value")]
+ProfileOpt = Annotated[str | None, typer.Option(help="smoke, gpu, or a .yaml of overrides (default: params' profile)")]
+
+
+def _flow():
+    from prefect.flows import load_flow_from_entrypoint
+
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (root / "flows" / "rft_pipeline.py").is_file():
+            return load_flow_from_entrypoint(f"{root / 'flows' / 'rft_pipeline.py'}:rft_pipeline")
+    raise typer.BadParameter("flows/rft_pipeline.py not found (run from the project folder)")
+
+
+def run_command(
+    profile: ProfileOpt = None,
+    run_name: Annotated[str, typer.Option(help="the run folder under runs/")] = "pipeline",
+    register_as: Annotated[str | None, typer.Option(help="register the tuned adapter under this name")] = None,
+    until: Annotated[str, typer.Option(help="stop after this stage")] = "register",
+    set_: SetOpt = None,
+    params: ParamsOpt = Path("params.yaml"),
+) -> None:
+    """Run import -> split -> validate -> train -> eval (-> register) now, as a Prefect flow."""
+    state = _flow()(params_file=str(params), profile=profile, overrides=list(set_ or []), run_name=run_name,
+                    model_name=register_as, until=until, return_state=True)
+    if not state.is_completed():
+        typer.echo(f"pipeline {state.name}: {state.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"done: runs/{run_name}/ (adapter, events, rollouts), reports/eval/ (metrics, table, chart)")
+
+
+def serve_command(
+    name: Annotated[str, typer.Option(help="the deployment's name")] = "nightly",
+    cron: Annotated[str, typer.Option(help="when to run (cron, in the server's time zone)")] = "0 2 * * *",
+    profile: ProfileOpt = None,
+    run_name: Annotated[str, typer.Option(help="the run folder under runs/")] = "nightly",
+    register_as: Annotated[str | None, typer.Option(help="register the tuned adapter under this name")] = None,
+    until: Annotated[str, typer.Option(help="stop after this stage")] = "register",
+    set_: SetOpt = None,
+    params: ParamsOpt = Path("params.yaml"),
+) -> None:
+    """Serve the pipeline as a scheduled deployment (needs PREFECT_API_URL: `prefect server start`).
+
+    Unchanged data and params hit the cache, so a nightly run retrains only when something changed."""
+    _flow().serve(name=name, cron=cron, tags=["rft"], parameters={
+        "params_file": str(params), "profile": profile, "overrides": list(set_ or []), "run_name": run_name,
+        "model_name": register_as, "until": until})
