@@ -60,7 +60,7 @@ def test_eval_compares_local_adapter_baseline_and_endpoint(cli, tmp_path, real_s
     assert (tmp_path / "eval" / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| api | 50.0%" in out and "| baseline |" in out
     csv_lines = (tmp_path / "eval" / "topk.csv").read_text().splitlines()
-    assert csv_lines[0] == "model,metric,value,lo,hi" and len(csv_lines) == 1 + 4 * 3
+    assert csv_lines[0] == "model,metric,label,value,lo,hi" and len(csv_lines) == 1 + 4 * 3
 
 
 def test_an_adapter_for_another_base_is_refused_before_loading(cli, tmp_path, real_split, tiny_base_and_adapter):

@@ -10,7 +10,7 @@ from rft.env import apply_offline_defaults
 
 apply_offline_defaults()  # before any tool that reads these is imported
 
-from rft.cli import data, eval, grader, pipeline, registry, train
+from rft.cli import data, eval, grader, pipeline, registry, report, train
 from rft.errors import RftInputError, RftValidationFailed
 
 app = typer.Typer(help="Open, self-hosted reinforcement fine-tuning.", no_args_is_help=True,
@@ -23,6 +23,7 @@ app.command("register")(registry.register_command)
 app.add_typer(registry.app, name="registry")
 app.command("run")(pipeline.run_command)
 app.command("serve")(pipeline.serve_command)
+app.command("report")(report.report_command)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ def train_command(
     resume: Annotated[Path | None, typer.Option(help="continue this run folder from its last checkpoint")] = None,
     train: Annotated[Path | None, typer.Option(help="training JSONL; default: split.out_dir/train.jsonl")] = None,
     valid: Annotated[Path | None, typer.Option(help="validation JSONL; default: split.out_dir/valid.jsonl")] = None,
+    overwrite: Annotated[bool, typer.Option(help="delete an existing --out folder first (dvc repro)")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a param: key.path=value")] = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
@@ -28,6 +29,10 @@ def train_command(
         raise typer.BadParameter("give --out for a new run or --resume for an existing one")
     run_dir = resume or out
     p = load_params(params, list(set_ or []))
+    if overwrite and out is not None and out.exists():
+        import shutil
+
+        shutil.rmtree(out)
     split_dir = Path(p.split.out_dir)
     run_training(p, train or split_dir / "train.jsonl", valid or split_dir / "valid.jsonl", run_dir,
                  resume=resume is not None, params_path=str(params))

@@ -37,11 +37,12 @@ def write_report(report: dict, cases: dict[str, list[dict]], out_dir: str | Path
         draw_chart(report, tmp / "chart.png")
         with (tmp / "topk.csv").open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(["model", "metric", "value", "lo", "hi"])
+            writer.writerow(["model", "metric", "label", "value", "lo", "hi"])
             for label, entry in report["models"].items():
                 for name, m in entry["metrics"].items():
                     if name.startswith("top@"):
-                        writer.writerow([label, name, round(m["value"], 4), round(m["lo"], 4), round(m["hi"], 4)])
+                        writer.writerow([label, name, f"{name} {label}", round(m["value"], 4), round(m["lo"], 4),
+                                         round(m["hi"], 4)])
         _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -64,3 +64,34 @@ class EventLog:
 
 def read_events(path: str | Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def reward_curve(events: list[dict]) -> list[dict]:
+    """Per step: train and validation reward (None between validations), overall and per grader."""
+    rows = []
+    for e in events:
+        if e.get("type") != "metrics":
+            continue
+        scores = e["data"]["scores"]
+        row = {"step": e["data"]["step"], "train_reward": scores["train_reward_mean"],
+               "valid_reward": scores.get("valid_reward_mean")}
+        for g in scores["graders"]:
+            row[f"train_reward/{g['name']}"] = g["train_reward_mean"]
+            row[f"valid_reward/{g['name']}"] = g.get("valid_reward_mean")
+        rows.append(row)
+    return rows
+
+
+def write_reward_curve(events_path: Path, csv_path: Path) -> Path:
+    """rewards.csv beside the events (DVC plots, the HTML report); blank cells between validations."""
+    import csv
+
+    from rft.jsonl import atomic_open
+
+    rows = reward_curve(read_events(events_path)) if events_path.exists() else []
+    columns = list(dict.fromkeys(k for r in rows for k in r)) or ["step", "train_reward", "valid_reward"]
+    with atomic_open(csv_path) as fh:
+        writer = csv.DictWriter(fh, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return csv_path

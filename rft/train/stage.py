@@ -21,7 +21,7 @@ from rft.train import hyperparams
 from rft.train.callback import EvalSettings, Guardrails, RftCallback
 from rft.train.checkpoints import CheckpointKeeper
 from rft.train.dataset import check_context, read_lines, to_dataset
-from rft.train.events import EventLog
+from rft.train.events import EventLog, write_reward_curve
 from rft.train.progress_line import StepProgress
 from rft.train.rewards import Recorder, graders_from_params
 from rft.train.rollouts import RolloutStore
@@ -173,6 +173,7 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
     if not callback.resumable:  # a run stopped by a signal or the time limit keeps its latest checkpoint
         keeper.finish()
     best = keeper.best_step()
+    write_reward_curve(run_dir / "events.jsonl", run_dir / "rewards.csv")
     write_json(run_dir / "summary.json", {
         "run_name": run_name, "steps": trainer.state.global_step, "total_steps": resolved.total_steps,
         "best_step": best, "best_valid_reward_mean": keeper.scores.get(best) if best else None,

@@ -1,0 +1,121 @@
+"""The stakeholder report as one self-contained HTML file: charts embedded as PNG, the metrics table,
+the model card facts, the data and code versions, and a per-case table (input, reasoning, ranked
+genes, pass or fail) that filters by model, outcome and text, like the demo's data tab. No network:
+no CDN, no fonts, no scripts from elsewhere."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import tempfile
+from pathlib import Path
+
+from rft.eval.table import HEADERS, cell
+from rft.report.collect import ReportData
+from rft.report.curve import draw_reward_curve
+
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1200px;color:#222;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem} h2{margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;width:100%} th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:left;
+vertical-align:top} th{background:#f6f6f6} .muted{color:#777} .pass{color:#0a7a2f;font-weight:600}
+.fail{color:#b3261e;font-weight:600} img{max-width:100%} .charts{display:flex;gap:1rem;flex-wrap:wrap;align-items:flex-start} .charts img{max-width:49%}
+.filters{display:flex;gap:.6rem;margin:.6rem 0} code{background:#f3f3f3;padding:0 3px}
+details summary{cursor:pointer;color:#555} pre{white-space:pre-wrap;margin:.3rem 0}
+"""
+
+SCRIPT = """
+const cases = JSON.parse(document.getElementById('cases').textContent);
+const prompts = JSON.parse(document.getElementById('prompts').textContent);
+const body = document.querySelector('#case-table tbody');
+const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+function render() {
+  const model = document.getElementById('f-model').value, outcome = document.getElementById('f-outcome').value;
+  const text = document.getElementById('f-text').value.toLowerCase();
+  const rows = cases.filter(c => (!model || c.model === model) && (!outcome || (outcome === 'pass') === c.passed)
+    && (!text || JSON.stringify(c).toLowerCase().includes(text) || (prompts[c.case_id] || '').toLowerCase().includes(text)));
+  body.innerHTML = rows.map(c => `<tr class="case-row"><td>${esc(c.model)}</td><td>${esc(c.case_id)}
+    <details><summary>input</summary><pre>${esc(prompts[c.case_id])}</pre></details></td>
+    <td>${esc(c.reasoning)}</td><td>${esc(c.ranked.join(', '))}</td><td>${esc(c.answer)}</td>
+    <td>${c.rank ?? '–'}</td><td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? 'pass' : 'fail'}</td></tr>`).join('');
+  document.getElementById('shown').textContent = `${rows.length} of ${cases.length} answers`;
+}
+for (const id of ['f-model', 'f-outcome', 'f-text']) document.getElementById(id).addEventListener('input', render);
+render();
+"""
+
+
+def _img(path: Path | None, alt: str) -> str:
+    if path is None or not path.is_file():
+        return ""
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _json_script(element_id: str, obj: object) -> str:
+    text = json.dumps(obj, ensure_ascii=False).replace("</", "<\\/")  # cannot end the script element
+    return f'<script type="application/json" id="{element_id}">{text}</script>'
+
+
+def _metrics_table(evaluation: dict) -> str:
+    models = evaluation["models"]
+    names = next(iter(models.values()))["metric_names"] if models else []
+    head = "".join(f"<th>{html.escape(HEADERS.get(n, n))}</th>" for n in names)
+    rows = "".join(f"<tr><td>{html.escape(label)}</td>" + "".join(f"<td>{cell(n, e['metrics'][n])}</td>" for n in names)
+                   + "</tr>" for label, e in models.items())
+    return f"<table id='metrics'><tr><th>model</th>{head}</tr>{rows}</table>"
+
+
+def _facts(data: ReportData) -> str:
+    ev, run, summary = data.evaluation, data.run, data.summary
+    items = [("base model", ev.get("base_model")), ("split", f"{ev['split']} ({ev['cases']} cases)"),
+             ("prompts", ev.get("prompt_mode")),
+             ("graders", ", ".join(f"{g['name']} ({g['type']})" for g in run.get("graders", [])) or None),
+             ("resolved hyperparameters", json.dumps(run["resolved"]) if run.get("resolved") else None),
+             ("training", f"{summary['steps']} steps, best step {summary['best_step']}" if summary else None),
+             ("git commit", (data.git.get("commit") or "?") + (" (uncommitted changes)" if data.git.get("dirty") else "")),
+             *((f"data: {k}", f"md5 {v}") for k, v in data.data_versions.items())]
+    return "<table>" + "".join(f"<tr><th>{html.escape(k)}</th><td><code>{html.escape(str(v))}</code></td></tr>"
+                               for k, v in items if v) + "</table>"
+
+
+def render_html(data: ReportData) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        curve = draw_reward_curve(data.curve, Path(tmp) / "curve.png")
+        curve_img = _img(curve, "reward per step")
+    models = "".join(f"<option>{html.escape(m)}</option>" for m in data.evaluation["models"])
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(data.title)}</title><style>{STYLE}</style></head>
+<body>
+<h1>{html.escape(data.title)}</h1>
+<p class="muted">evaluated {html.escape(data.evaluation.get('created', ''))}; {data.evaluation['cases']} cases of
+<code>{html.escape(data.evaluation['split'])}</code>; 95% bootstrap intervals in brackets</p>
+<h2>Results</h2>
+{_metrics_table(data.evaluation)}
+<div class="charts">{_img(data.eval_dir / 'chart.png', 'top@k per model')}{curve_img}</div>
+<h2>Model card</h2>
+{_facts(data)}
+<h2>Answers, case by case</h2>
+<div class="filters">
+<label>model <select id="f-model"><option value="">all</option>{models}</select></label>
+<label>outcome <select id="f-outcome"><option value="">all</option><option value="pass">pass (right gene first)</option>
+<option value="fail">fail</option></select></label>
+<label>search <input id="f-text" type="search" placeholder="gene, case, phenotype"></label>
+<span id="shown" class="muted"></span></div>
+<table id="case-table"><thead><tr><th>model</th><th>case</th><th>reasoning</th><th>ranked genes</th><th>answer</th>
+<th>rank</th><th>outcome</th></tr></thead><tbody></tbody></table>
+{_json_script('cases', data.cases)}
+{_json_script('prompts', data.prompts)}
+<script>{SCRIPT}</script>
+</body></html>
+"""
+
+
+def write_html(data: ReportData, path: str | Path) -> Path:
+    from rft.jsonl import atomic_open
+
+    path = Path(path)
+    with atomic_open(path) as fh:
+        fh.write(render_html(data))
+    return path
