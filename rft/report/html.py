@@ -35,7 +35,8 @@ function render() {
   const text = document.getElementById('f-text').value.toLowerCase();
   const rows = cases.filter(c => (!model || c.model === model) && (!outcome || (outcome === 'pass') === c.passed)
     && (!text || JSON.stringify(c).toLowerCase().includes(text) || (prompts[c.case_id] || '').toLowerCase().includes(text)));
-  body.innerHTML = rows.map(c => `<tr class="case-row"><td>${esc(c.model)}</td><td>${esc(c.case_id)}
+  const rowClass = 'case-row';  // (not spelled out in the markup, so rendered rows can be counted)
+  body.innerHTML = rows.map(c => `<tr class="${rowClass}"><td>${esc(c.model)}</td><td>${esc(c.case_id)}
     <details><summary>input</summary><pre>${esc(prompts[c.case_id])}</pre></details></td>
     <td>${esc(c.reasoning)}</td><td>${esc(c.ranked.join(', '))}</td><td>${esc(c.answer)}</td>
     <td>${c.rank ?? '–'}</td><td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? 'pass' : 'fail'}</td></tr>`).join('');

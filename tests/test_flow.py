@@ -1,0 +1,86 @@
+"""The Prefect flow end to end under `prefect_test_harness`: real data, the real default model (smoke
+profile, shrunk further), the real S3 server; caching, failure states and artifacts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from s3_server import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # flows/ is a folder of the project, not of the installed package
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A working folder with a params file whose data and reports live in it."""
+    params = {
+        "profile": "smoke",
+        "data": {"source": str(ROOT / "data/phenopacket-store-dev.tar.gz"), "cases": str(tmp_path / "data/cases.jsonl")},
+        "split": {"out_dir": str(tmp_path / "data/splits")},
+        "validate": {"report": str(tmp_path / "reports/validation.json"), "data_docs": None},
+        "train": {"max_steps": 1, "max_valid_cases": 1},
+        "eval": {"out_dir": str(tmp_path / "reports/eval"), "max_cases": 2, "max_new_tokens": 8, "bootstrap": 50},
+        "registry": {"retries": 0, "timeout_s": 2, "gate": {"min_gain": 0.0}},
+        "tracking": {"wandb": False},
+    }
+    (tmp_path / "params.yaml").write_text(json.dumps(params))  # JSON is YAML
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _mtimes(*paths: Path) -> list[int]:
+    return [p.stat().st_mtime_ns for p in paths]
+
+
+def test_flow_fails_at_register_keeps_earlier_outputs_then_resumes_from_cache(harness, project, s3_env, monkeypatch):
+    from prefect.artifacts import Artifact
+
+    from flows import rft_pipeline as pipeline
+
+    # Retries stay on, without their production back-off (5 s, 30 s).
+    monkeypatch.setattr(pipeline, "register_model", pipeline.register_model.with_options(retry_delay_seconds=0))
+    dead = [f"registry.endpoint_url=http://127.0.0.1:{free_port()}"]
+    state = pipeline.rft_pipeline(overrides=dead, model_name="flow-model", return_state=True)
+    assert state.is_failed()
+    assert "cannot reach S3" in str(state.result(raise_on_failure=False))
+    outputs = [project / "data/cases.jsonl", project / "data/splits/valid.jsonl",
+               project / "runs/pipeline/best/adapter_model.safetensors", project / "reports/eval/metrics.json"]
+    assert all(p.exists() for p in outputs)  # earlier stages' outputs stay in place
+    before = _mtimes(*outputs)
+    events = (project / "runs/pipeline/events.jsonl").read_text()
+
+    state = pipeline.rft_pipeline(overrides=[f"registry.endpoint_url={s3_env.url}"], model_name="flow-model",
+                                  return_state=True)
+    assert state.is_completed(), state.message
+    done = state.result()
+    assert done["register"]["registered"] and done["register"]["version"] == 1
+    # Import, split, training and evaluation came from the cache: nothing was rewritten or repeated.
+    assert _mtimes(*outputs) == before
+    assert (project / "runs/pipeline/events.jsonl").read_text() == events
+    assert "| tuned |" in Artifact.get("eval-comparison").data
+    assert Artifact.get("model-card").data.endswith("flow-model/v1/README.md")
+    assert Artifact.get("validation").type == "table"
+
+
+def test_a_failed_expectation_fails_the_flow_with_the_reason(harness, project):
+    from flows import rft_pipeline as pipeline
+
+    state = pipeline.rft_pipeline(overrides=["validate.required.ward=str"], until="validate", return_state=True)
+    assert state.is_failed()
+    reason = str(state.result(raise_on_failure=False))
+    assert "FAILED" in reason and "ward" in reason
+    assert (project / "data/splits/train.jsonl").exists()
