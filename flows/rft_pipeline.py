@@ -46,7 +46,8 @@ def import_cases(p: Params, key: str) -> dict:
 def split_cases(p: Params, key: str) -> dict:
     from rft.data.split_stage import split_files
 
-    return split_files(p.split.out_dir, p.split, p.prompt, cases=p.data.cases).summary()
+    source = {"lines": p.data.lines} if p.data.lines else {"cases": p.data.cases}
+    return split_files(p.split.out_dir, p.split, p.prompt, **source).summary()
 
 
 @task(name="validate")
@@ -90,12 +91,12 @@ def evaluate_models(p: Params, key: str, adapter: str, params_file: str) -> dict
     from rft.eval.table import markdown_table
     from rft.tracking.eval_log import log_evaluation
 
-    specs = parse_specs(["base", f"tuned=adapter:{adapter}", "baseline"])
+    specs = parse_specs([*p.eval.models, f"tuned=adapter:{adapter}"])
     report = evaluate(p, specs, split_path(p), p.eval.out_dir, params_path=params_file)
     log_evaluation(report, Path(p.eval.out_dir), p.tracking)
     table = markdown_table(report)
     create_markdown_artifact(key="eval-comparison", markdown=table, description="validation comparison")
-    print(table)
+    get_run_logger().info("\n" + table)
     return report
 
 
@@ -109,15 +110,15 @@ def register_model(p: Params, key: str, run_dir: str, name: str) -> dict:
         lines = refused.gate.lines()
         create_markdown_artifact(key="registration", markdown="```\n" + "\n".join(lines) + "\n```",
                                  description=f"{name}: not registered")
-        print("\n".join(lines))
+        get_run_logger().warning("\n".join(lines))
         return {"registered": False, "gate": lines}
     create_link_artifact(key="model-card", link=f"{done.location}README.md", link_text=f"{name} v{done.version}",
                          description="the model card in the registry")
-    print(f"registered {name} v{done.version} at {done.location}")
+    get_run_logger().info(f"registered {name} v{done.version} at {done.location}")
     return {"registered": True, "version": done.version, "location": done.location}
 
 
-@flow(name="rft-pipeline", log_prints=True)
+@flow(name="rft-pipeline")
 def rft_pipeline(params_file: str = "params.yaml", profile: str | None = None, overrides: list[str] | None = None,
                  run_name: str = "pipeline", model_name: str | None = None, until: str = "register") -> dict:
     """Every stage in order, up to `until`; registers as `model_name` when one is given."""
@@ -126,14 +127,17 @@ def rft_pipeline(params_file: str = "params.yaml", profile: str | None = None, o
     sets = list(overrides or []) + ([f"profile={profile}"] if profile else [])
     p = load_params(params_file, sets)
     stop = STAGES.index(until)
-    done: dict = {"profile": p.profile}
-    cases, split_dir = Path(p.data.cases), Path(p.split.out_dir)
-
-    done["import"] = import_cases.with_options(**_cached([cases]))(
-        p, fingerprint([p.data.source], p.data.model_dump()))
+    done: dict = {"profile": p.profile, "eval_dir": p.eval.out_dir}
+    split_dir = Path(p.split.out_dir)
+    if p.data.lines:  # the team's own lines: nothing to import
+        lines = Path(p.data.lines)
+    else:
+        lines = Path(p.data.cases)
+        done["import"] = import_cases.with_options(**_cached([lines]))(
+            p, fingerprint([p.data.source], p.data.model_dump()))
     if stop >= 1:
         done["split"] = split_cases.with_options(**_cached([split_dir / "train.jsonl", split_dir / "valid.jsonl"]))(
-            p, fingerprint([cases], [p.split.model_dump(), p.prompt.model_dump()]))
+            p, fingerprint([lines], [p.split.model_dump(), p.prompt.model_dump()]))
     if stop >= 2:
         done["validate"] = validate_split(p)
     if stop >= 3:

@@ -24,6 +24,8 @@ class _Section(BaseModel):
 
 
 class DataConfig(_Section):
+    # Your own lines in the OpenAI RFT layout: the pipeline splits these and skips the phenopacket import.
+    lines: str | None = None
     source: str = "data/phenopacket-store-dev.tar.gz"
     cases: str = "data/cases.jsonl"
     skip_bad_files: bool = False

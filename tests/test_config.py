@@ -81,3 +81,24 @@ def test_ci_runs_the_readme_setup_and_test_commands():
     readme, ci = (ROOT / "README.md").read_text(), (ROOT / ".ci/run").read_text()
     for command in ("make setup", "make test"):
         assert command in readme and command in ci
+
+
+def test_prefect_yaml_deployments_point_at_the_flow_with_valid_parameters():
+    import inspect
+    import sys
+
+    from prefect.schedules import Cron
+
+    sys.path.insert(0, str(ROOT))
+    from flows.rft_pipeline import STAGES, rft_pipeline
+
+    spec = YAML(typ="safe").load((ROOT / "prefect.yaml").read_text())
+    accepted = set(inspect.signature(rft_pipeline.fn).parameters)
+    assert spec["deployments"]
+    for deployment in spec["deployments"]:
+        assert deployment["entrypoint"] == "flows/rft_pipeline.py:rft_pipeline"
+        assert set(deployment["parameters"]) <= accepted, deployment["name"]
+        load_params(ROOT / deployment["parameters"]["params_file"], [f"profile={deployment['parameters']['profile']}"])
+        assert deployment["parameters"].get("until", "register") in STAGES
+        for schedule in deployment["schedules"]:
+            Cron(schedule["cron"], timezone=schedule["timezone"])  # raises on a bad expression

@@ -46,7 +46,7 @@ def data_split(
     p = load_params(params)
     cfg = p.split.model_copy(update={k: v for k, v in {"group_by": group_by, "seed": seed}.items() if v is not None})
     if cases is None and lines is None:
-        cases = Path(p.data.cases)
+        lines, cases = (Path(p.data.lines), None) if p.data.lines else (None, Path(p.data.cases))
     if cases is not None and lines is not None:
         raise typer.BadParameter("give --cases or --lines, not both")
     result = split_files(out_dir or Path(cfg.out_dir), cfg, p.prompt, cases=cases, lines=lines)

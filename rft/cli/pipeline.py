@@ -37,7 +37,17 @@ def run_command(
     if not state.is_completed():
         typer.echo(f"pipeline {state.name}: {state.message}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"done: runs/{run_name}/ (adapter, events, rollouts), reports/eval/ (metrics, table, chart)")
+    done = state.result()
+    if "eval" in done:
+        from rft.eval.table import markdown_table
+
+        typer.echo("\n" + markdown_table(done["eval"]))
+    if done.get("register"):
+        reg = done["register"]
+        typer.echo(f"registered v{reg['version']} at {reg['location']}" if reg["registered"]
+                   else "not registered:\n" + "\n".join(reg["gate"]))
+    typer.echo(f"results: runs/{run_name}/ (adapter best/, events, rollouts, rewards.csv), "
+               f"{done.get('eval_dir', 'reports/eval')}/ (metrics.json, table.md, chart.png, cases/)")
 
 
 def serve_command(
