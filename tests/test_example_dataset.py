@@ -57,4 +57,6 @@ def test_example_evaluates_the_real_default_model(project, cli):
     report = json.loads((project / "runs/unit-conversion-eval/metrics.json").read_text())
     assert report["models"]["base"]["metric_names"] == ["reward_mean", "completion_tokens_mean"]
     assert report["split"] == "runs/unit-conversion-data/valid.jsonl" and report["cases"] == 3
+    cases = read_jsonl(project / "runs/unit-conversion-eval/cases/base.jsonl")
+    assert cases[0]["case_id"].startswith(("hours-", "minutes-", "km-", "kg-", "weeks-", "dozens-", "feet-", "days-"))
     assert "| base |" in out

@@ -28,10 +28,15 @@ def run_command(
     run_name: Annotated[str, typer.Option(help="the run folder under runs/")] = "pipeline",
     register_as: Annotated[str | None, typer.Option(help="register the tuned adapter under this name")] = None,
     until: Annotated[str, typer.Option(help="stop after this stage")] = "register",
+    refresh: Annotated[bool, typer.Option(help="ignore cached stage results (after upgrading rft, say)")] = False,
     set_: SetOpt = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
     """Run import -> split -> validate -> train -> eval (-> register) now, as a Prefect flow."""
+    if refresh:
+        import os
+
+        os.environ["PREFECT_TASKS_REFRESH_CACHE"] = "true"  # read by Prefect when the flow starts
     state = _flow()(params_file=str(params), profile=profile, overrides=list(set_ or []), run_name=run_name,
                     model_name=register_as, until=until, return_state=True)
     if not state.is_completed():

@@ -18,14 +18,15 @@ def ranking_grader(cfg):
     return build_grader(config)
 
 
-def score_answers(rows: list[dict], answers: Answers, ranker, graders: list[NamedGrader]) -> list[dict]:
+def score_answers(rows: list[dict], answers: Answers, ranker, graders: list[NamedGrader],
+                  id_field: str = "case_id") -> list[dict]:
     """One record per case: its id, the answer's ranked list, the rank of the right answer (None: a
     miss), top@k flags, whether no list could be read, the reward, tokens and the raw answer."""
     rewards = {g.name: [r.reward for r in grade_batch(g.grader, answers.texts, rows)] for g in graders}
     total = weighted(rewards, graders) if graders else [0.0] * len(rows)
     records = []
     for i, (row, text) in enumerate(zip(rows, answers.texts)):
-        record = {"case_id": row.get("case_id", str(i)), "reward": total[i],
+        record = {"case_id": str(row.get(id_field, i)), "reward": total[i],
                   **{f"reward/{name}": values[i] for name, values in rewards.items()},
                   "completion_tokens": answers.tokens[i], "error": answers.errors[i] if answers.errors else None,
                   "completion": text}

@@ -38,13 +38,14 @@ def evaluate(params: Params, models: list[ModelSpec], split: str | Path, out_dir
     ranker = ranking_grader(cfg)
     graders = graders_from_params(params, params_path)
     names = metric_names(cfg.top_k, ranker is not None)
-    report = {"split": str(split), "cases": len(rows), "prompt_mode": prompt_mode(rows),
+    report = {"split": str(split), "cases": len(rows), "id_field": params.validate_.id_field,
+              "prompt_mode": prompt_mode(rows),
               "base_model": params.model.name_or_path, "models": {}}
     cases = {}
     try:
         for spec in models:
             answers = run_model(spec, rows, params.model.name_or_path, cfg, str(split))
-            records = score_answers(rows, answers, ranker, graders)
+            records = score_answers(rows, answers, ranker, graders, params.validate_.id_field)
             cases[spec.label] = records
             report["models"][spec.label] = {
                 "spec": spec.text, "kind": spec.kind, "path": spec.target if spec.kind == "adapter" else None,

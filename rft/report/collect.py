@@ -39,7 +39,8 @@ def collect(eval_dir: str | Path, run_dir: str | Path | None = None, title: str 
         raise RftInputError(str(metrics), "no evaluation here; run `rft eval` first")
     evaluation = json.loads(metrics.read_text(encoding="utf-8"))
     split = Path(evaluation["split"])
-    prompts = {str(line.get("case_id", i)): _prompt(line) for i, line in enumerate(read_jsonl(split))} \
+    id_field = evaluation.get("id_field", "case_id")
+    prompts = {str(line.get(id_field, i)): _prompt(line) for i, line in enumerate(read_jsonl(split))} \
         if split.is_file() else {}
     from rft.eval.report import safe_name
 
