@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 ParamsOpt = Annotated[Path, typer.Option("--params", help="the params file")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a param: key.path=value")]
 
 
 def say(lines: list[str]) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rft.cli.common import ParamsOpt
+from rft.cli.common import ParamsOpt, SetOpt
 from rft.config import load_params
 
 
@@ -17,7 +17,7 @@ def eval_command(
         "repeat for each (default: eval.models)")] = None,
     split: Annotated[str | None, typer.Option(help="a split name (valid, test) or a JSONL path")] = None,
     out: Annotated[Path | None, typer.Option(help="report folder (default: eval.out_dir)")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a param: key.path=value")] = None,
+    set_: SetOpt = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
     """Answers from each model on the split, graded: top@k, mean reward, parse errors, tokens, with 95% intervals."""

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from rft.cli.common import ParamsOpt
+from rft.cli.common import ParamsOpt, SetOpt
 
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a param: key.path=value")]
 ProfileOpt = Annotated[str | None, typer.Option(help="smoke, gpu, or a .yaml of overrides (default: params' profile)")]
 
 

@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 
-from rft.cli.common import ParamsOpt
+from rft.cli.common import ParamsOpt, SetOpt
 from rft.config import load_params
 
 app = typer.Typer(help="Browse the model registry, move aliases, download versions.", no_args_is_help=True)
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a param: key.path=value")]
 
 
 def _store(params: Path, set_: list[str] | None):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rft.cli.common import ParamsOpt
+from rft.cli.common import ParamsOpt, SetOpt
 from rft.config import load_params
 from rft.errors import RftInputError
 
@@ -19,7 +19,7 @@ def train_command(
     train: Annotated[Path | None, typer.Option(help="training JSONL; default: split.out_dir/train.jsonl")] = None,
     valid: Annotated[Path | None, typer.Option(help="validation JSONL; default: split.out_dir/valid.jsonl")] = None,
     overwrite: Annotated[bool, typer.Option(help="delete an existing --out folder first (dvc repro)")] = False,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a param: key.path=value")] = None,
+    set_: SetOpt = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
     """Reinforcement fine-tuning: sample, grade, reinforce; checkpoints, events and rollouts in the run folder."""

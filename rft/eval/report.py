@@ -1,4 +1,4 @@
-"""Everything `rft eval` leaves behind, written to a temporary folder and swapped in whole:
+"""Everything `rft eval` leaves behind, written to a temporary folder and swapped in whole (atomic_dir):
 
   metrics.json      every model's metrics and intervals (DVC metrics)
   table.md          the comparison table
@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 from rft.eval.chart import draw_chart
 from rft.eval.table import markdown_table
-from rft.jsonl import write_json, write_jsonl
+from rft.jsonl import atomic_dir, write_json, write_jsonl
 
 
 def safe_name(label: str) -> str:
@@ -25,10 +23,7 @@ def safe_name(label: str) -> str:
 
 
 def write_report(report: dict, cases: dict[str, list[dict]], out_dir: str | Path) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with atomic_dir(out_dir) as tmp:
         (tmp / "cases").mkdir()
         for label, records in cases.items():
             write_jsonl(tmp / "cases" / f"{safe_name(label)}.jsonl", records)
@@ -43,19 +38,4 @@ def write_report(report: dict, cases: dict[str, list[dict]], out_dir: str | Path
                     if name.startswith("top@"):
                         writer.writerow([label, name, f"{name} {label}", round(m["value"], 4), round(m["lo"], 4),
                                          round(m["hi"], 4)])
-        _swap(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
-
-
-def _swap(new: Path, target: Path) -> None:
-    """Replace `target` by `new` with two renames, so readers never see a half-written report."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}-old-{new.name}")
-        target.rename(old)
-    new.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return Path(out_dir)

@@ -84,30 +84,25 @@ def _local(model_name: str, adapter: str | None, rows: list[dict], cfg) -> Answe
 
 
 def _endpoint(model: str, rows: list[dict], cfg) -> Answers:
-    from rft.graders.http_json import HttpFailed, JsonPoster
+    from rft.graders.judge import HttpJudge
+    from rft.graders.result import GraderFault
 
-    base = (cfg.endpoint_url or os.environ.get("RFT_EVAL_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
-            or "https://api.openai.com/v1").rstrip("/")
-    key = os.environ.get("RFT_EVAL_API_KEY") or os.environ.get("OPENAI_API_KEY")
-    poster = JsonPoster(f"{base}/chat/completions", {"Authorization": f"Bearer {key}"} if key else {},
-                        timeout=300.0, retries=3)
+    base = cfg.endpoint_url or os.environ.get("RFT_EVAL_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or ""
+    key = os.environ.get("RFT_EVAL_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
+    client = HttpJudge(model, base, key, timeout=300.0)
 
     def ask(row: dict) -> tuple[str, int, str | None]:
-        body = {"model": model, "messages": row["messages"], "max_tokens": cfg.max_new_tokens, "temperature": 0}
         try:
-            reply = poster.post(body)
-            text = reply["choices"][0]["message"].get("content") or ""
-        except HttpFailed as err:
-            return "", 0, str(err)
-        except (KeyError, IndexError, TypeError, AttributeError):
-            return "", 0, "not a chat completion"
-        return text, int((reply.get("usage") or {}).get("completion_tokens", 0)), None
+            reply = client.complete(row["messages"], max_tokens=cfg.max_new_tokens, temperature=0)
+        except GraderFault as fault:  # after retries: this case is a miss
+            return "", 0, fault.details
+        return reply.text, int((reply.usage or {}).get("completion_tokens", 0)), None
 
     started = time.perf_counter()
     with ThreadPoolExecutor(cfg.concurrency) as pool:
         results = list(progress(pool.map(ask, rows), f"answers from {model}", unit="case", total=len(rows)))
     errors = [e for _, _, e in results]
     if rows and all(errors):
-        raise RftInputError(base, f"the endpoint answered no case for model '{model}': {errors[0]}")
+        raise RftInputError(client.base, f"the endpoint answered no case for model '{model}': {errors[0]}")
     return Answers([t for t, _, _ in results], [n for _, n, _ in results], time.perf_counter() - started,
-                   errors, f"{model} at {base}")
+                   errors, f"{model} at {client.base}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rft.eval.runners import Answers
 from rft.graders import build_grader, grade_batch, grader_from_params, make_sample
+from rft.graders.ranked_list import rank_flags
 from rft.graders.result import GraderFault
 from rft.train.rewards import NamedGrader, weighted
 
@@ -40,11 +41,10 @@ def _rank(ranker, text: str, row: dict) -> dict:
     sample = make_sample(text)
     answer = ranker.reference.value(sample, row)
     try:
-        listed = [ranker.canonical(g) for g in ranker.ranked(sample, row)]
-        scores = ranker.score(sample, row).scores
-    except GraderFault:
-        return {"answer": answer, "ranked": [], "rank": None, "parse_error": True,
-                **{f"top@{k}": 0.0 for k in ranker.config.top_k}, "top@max": 0.0}
-    rank = int(scores.pop("rank")) or None
-    return {"answer": answer, "ranked": list(dict.fromkeys(g for g in listed if g)), "rank": rank,
-            "parse_error": False, **scores}
+        listed, rank = ranker.ranking(sample, row)
+    except GraderFault:  # no list in the answer: a miss, counted as a parse error
+        listed, rank, failed = [], None, True
+    else:
+        failed = False
+    return {"answer": answer, "ranked": listed, "rank": rank, "parse_error": failed,
+            **rank_flags(rank, ranker.config.top_k)}

@@ -36,17 +36,26 @@ def _sampling(params) -> dict:
 
 
 class HttpJudge:
-    def __init__(self, model: str):
-        base = (os.environ.get("RFT_JUDGE_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
-                or "https://api.openai.com/v1").rstrip("/")
-        key = os.environ.get("RFT_JUDGE_API_KEY") or os.environ.get("OPENAI_API_KEY")
+    """Chat completions on an OpenAI-compatible server; also how `rft eval` asks endpoint models."""
+
+    def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None,
+                 timeout: float = 120.0):
+        # None: the judge's environment variables; eval passes its own choice (possibly no key: "").
+        if base_url is None:
+            base_url = os.environ.get("RFT_JUDGE_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+        if api_key is None:
+            api_key = os.environ.get("RFT_JUDGE_API_KEY") or os.environ.get("OPENAI_API_KEY")
+        base, key = (base_url or "https://api.openai.com/v1").rstrip("/"), api_key
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self.model = model
-        self.poster = JsonPoster(f"{base}/chat/completions", headers, timeout=120.0, retries=3)
+        self.model, self.base = model, base
+        self.poster = JsonPoster(f"{base}/chat/completions", headers, timeout=timeout, retries=3)
 
     def chat(self, messages: list[dict], params=None) -> JudgeReply:
+        return self.complete(messages, **_sampling(params))
+
+    def complete(self, messages: list[dict], **sampling) -> JudgeReply:
         try:
-            reply = self.poster.post({"model": self.model, "messages": messages, **_sampling(params)})
+            reply = self.poster.post({"model": self.model, "messages": messages, **sampling})
         except HttpFailed as err:
             raise GraderFault("model_grader_server_error", str(err)) from None
         try:

@@ -70,6 +70,11 @@ def rank_reward(rank: int | None, max_rank: int, decay: str) -> float:
     return 0.5 ** (rank - 1)
 
 
+def rank_flags(rank: int | None, top_k: list[int]) -> dict[str, float]:
+    """top@k for each k (1 or 0), and top@max: the answer anywhere in the list."""
+    return {**{f"top@{k}": float(rank is not None and rank <= k) for k in top_k}, "top@max": float(rank is not None)}
+
+
 class RankedListGrader(Grader):
     type = "ranked_list"
 
@@ -101,7 +106,9 @@ class RankedListGrader(Grader):
             raise GraderFault("sample_parse_error", f"expected a list, got {type(value).__name__}")
         return value
 
-    def score(self, sample: dict, item: dict) -> Scored:
+    def ranking(self, sample: dict, item: dict) -> tuple[list[str], int | None]:
+        """The answer's list, canonical and without repeats, and the 1-based rank of the reference in
+        it (None: absent). Raises GraderFault when the answer holds no list."""
         reference = self.reference.value(sample, item)
         answers = {self.canonical(r) for r in (reference if isinstance(reference, list) else [reference])}
         seen: dict[str, None] = {}
@@ -109,8 +116,10 @@ class RankedListGrader(Grader):
             key = self.canonical(symbol)
             if key:
                 seen.setdefault(key)  # a repeated symbol keeps its first rank
-        rank = next((i for i, key in enumerate(seen, start=1) if key in answers), None)
-        scores = {f"top@{k}": float(rank is not None and rank <= k) for k in self.config.top_k}
-        scores["top@max"] = float(rank is not None)
-        scores["rank"] = float(rank or 0)
+        listed = list(seen)
+        return listed, next((i for i, key in enumerate(listed, start=1) if key in answers), None)
+
+    def score(self, sample: dict, item: dict) -> Scored:
+        _, rank = self.ranking(sample, item)
+        scores = {**rank_flags(rank, self.config.top_k), "rank": float(rank or 0)}
         return Scored(rank_reward(rank, self.config.max_rank, self.config.decay), scores=scores)

@@ -3,15 +3,13 @@ promotion (moving an alias) and verified downloads."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 from rft.errors import RftInputError
-from rft.registry.register import CLAIM, ENTRY, VERSION, check_name
+from rft.jsonl import atomic_dir
+from rft.registry.register import CLAIM, ENTRY, VERSION, check_name, sha256
 from rft.registry.s3 import Store
 
 ALIASES = ("staging", "production")
@@ -79,21 +77,15 @@ def download(store: Store, name: str, ref: str | None, out_dir: str | Path) -> t
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise RftInputError(str(out_dir), "already exists; choose a new folder")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     folder = store.key(name, f"v{entry['version']}")
-    try:
+    with atomic_dir(out_dir) as tmp:
         for key, meta in entry["files"].items():
             target = tmp / key
             target.parent.mkdir(parents=True, exist_ok=True)
             store.download(f"{folder}/{key}", target)
-            if hashlib.sha256(target.read_bytes()).hexdigest() != meta["sha256"]:
+            if sha256(target) != meta["sha256"]:
                 raise RftInputError(f"{entry['location']}{key}", "checksum does not match the version entry")
         (tmp / ENTRY).write_text(json.dumps(entry, indent=2))
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return entry, out_dir
 
 

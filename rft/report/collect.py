@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rft.errors import RftInputError
+from rft.eval.report import safe_name
 from rft.jsonl import read_jsonl
 from rft.registry.provenance import data_versions, git_commit
 from rft.report.answers import reasoning_of
@@ -42,8 +43,6 @@ def collect(eval_dir: str | Path, run_dir: str | Path | None = None, title: str 
     id_field = evaluation.get("id_field", "case_id")
     prompts = {str(line.get(id_field, i)): _prompt(line) for i, line in enumerate(read_jsonl(split))} \
         if split.is_file() else {}
-    from rft.eval.report import safe_name
-
     cases = []
     for label in evaluation["models"]:
         path = eval_dir / "cases" / f"{safe_name(label)}.jsonl"

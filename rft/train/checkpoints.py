@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
-from rft.jsonl import write_json
+from rft.jsonl import atomic_dir, write_json
 
 ADAPTER_FILES = ("adapter_model.safetensors", "adapter_config.json", "tokenizer.json", "tokenizer_config.json",
                  "special_tokens_map.json", "chat_template.jinja", "README.md")
@@ -66,22 +65,8 @@ class CheckpointKeeper:
 
     def _publish_best(self, step: int, metrics: dict) -> None:
         source = self.run_dir / f"checkpoint-{step}"
-        target = self.run_dir / "best"
-        tmp = Path(tempfile.mkdtemp(prefix=".best-", dir=self.run_dir))
-        try:
+        with atomic_dir(self.run_dir / "best") as tmp:
             for name in ADAPTER_FILES:
                 if (source / name).exists():
                     shutil.copy2(source / name, tmp / name)
             write_json(tmp / "rft_metrics.json", {"step": step, **metrics})
-            old = self.run_dir / ".best-old"
-            if target.exists():
-                shutil.rmtree(old, ignore_errors=True)
-                target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            old = self.run_dir / ".best-old"
-            if old.exists() and not target.exists():
-                old.rename(target)
-            raise
