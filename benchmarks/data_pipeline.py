@@ -56,6 +56,7 @@ def main() -> None:
     print(f"{'  of which GX import':<28}{report.seconds['gx_import']:>9.2f}")
     print(f"{'  of which GX suites + docs':<28}{report.seconds['gx_run']:>9.2f}")
     print(f"{'  of which reading + tables':<28}{report.seconds['read_and_prepare']:>9.2f}")
+    print(f"{'  of which shortcut audit':<28}{report.seconds['audit']:>9.2f}")
     print(f"{'total':<28}{total:>9.2f}   (aim: < 20 s; GX share {gx / total:.0%})")
 
 

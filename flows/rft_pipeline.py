@@ -148,7 +148,8 @@ def rft_pipeline(params_file: str = "params.yaml", profile: str | None = None, o
     if stop >= 4:
         done["eval"] = evaluate_models.with_options(**_cached([Path(p.eval.out_dir) / "metrics.json"]))(
             p, fingerprint([split_dir / "valid.jsonl", run_dir / "best"], [p.eval.model_dump(), p.grader,
-                                                                           p.model.name_or_path]),
+                                                                           p.model.name_or_path, p.split.group_by,
+                                                                           p.split.link_by]),
             done["train"], params_file)
     if stop >= 5 and model_name:
         done["register"] = register_model(p, fingerprint([run_dir / "best", Path(p.eval.out_dir) / "metrics.json"],

@@ -56,6 +56,14 @@ class SplitConfig(_Section):
     per_group_cap: int | None = Field(5, ge=1, description="at most this many lines per group value")
 
 
+class AuditConfig(_Section):
+    """The shortcut audit beside validation (rft/data/audit.py): which list fields hold the present and
+    the excluded phenotypes, and whether to compare excluded terms with the HPO annotations."""
+    present: str = "present_hpo"
+    excluded: str = "excluded_hpo"
+    annotations: bool = True
+
+
 class ValidateConfig(_Section):
     id_field: str = "case_id"
     answer_field: str | None = "correct_gene"
@@ -66,6 +74,9 @@ class ValidateConfig(_Section):
     report: str = "reports/validation.json"
     data_docs: str | None = "reports/validation_docs"
     examples: int = Field(5, ge=1, le=100)
+    # Present/excluded phenotype counts per case and group, and what the excluded list gives away;
+    # skipped for lines without both fields; null: off.
+    shortcut_audit: AuditConfig | None = AuditConfig()
 
 
 DEMO_GRADER = {

@@ -110,13 +110,19 @@ def test_bootstrap_interval_brackets_the_mean_and_repeats_with_the_seed():
 
 def test_no_resampling_gives_a_point_interval():
     m = summarize_records([{"reward": 0.5, "completion_tokens": 1}], ["reward_mean"], 1000)["reward_mean"]
-    assert m == {"value": 0.5, "lo": 0.5, "hi": 0.5}
+    assert m == {"value": 0.5, "lo": 0.5, "hi": 0.5, "macro": 0.5, "macro_lo": 0.5, "macro_hi": 0.5}
 
 
 def test_markdown_table_shows_percent_and_intervals():
-    m = {"top@1": {"value": 0.395, "lo": 0.33, "hi": 0.465}, "reward_mean": {"value": 0.5, "lo": 0.4, "hi": 0.6}}
+    m = {"top@1": {"value": 0.395, "lo": 0.33, "hi": 0.465, "macro": 0.41, "macro_lo": 0.3, "macro_hi": 0.52,
+                   "optimistic": 0.45, "pessimistic": 0.38},
+         "reward_mean": {"value": 0.5, "lo": 0.4, "hi": 0.6, "macro": 0.5, "macro_lo": 0.4, "macro_hi": 0.6}}
     report = {"split": "valid.jsonl", "cases": 200, "prompt_mode": "plain",
-              "models": {"baseline": {"metric_names": ["top@1", "reward_mean"], "metrics": m}}}
+              "interval": {"resample": "groups", "group_by": "correct_gene", "groups": 49, "resamples": 1000},
+              "models": {"baseline": {"metric_names": ["top@1", "reward_mean"], "metrics": m}},
+              "comparisons": []}
     table = markdown_table(report)
     assert "| baseline | 39.5% (33.0–46.5) | 0.500 (0.400–0.600) |" in table
-    assert "200 cases" in table
+    assert "200 cases" in table and "resample the 49 groups of `correct_gene`" in table
+    assert "| baseline | 41.0% (30.0–52.0) | 0.500 (0.400–0.600) |" in table  # the macro table
+    assert "| baseline | 45.0% / 38.0% |" in table  # right answer first / last among its ties

@@ -61,6 +61,43 @@ def test_eval_compares_local_adapter_baseline_and_endpoint(cli, tmp_path, real_s
     assert "| api | 50.0%" in out and "| baseline |" in out
     csv_lines = (tmp_path / "eval" / "topk.csv").read_text().splitlines()
     assert csv_lines[0] == "model,metric,label,value,lo,hi" and len(csv_lines) == 1 + 4 * 3
+    # Intervals resample genes; micro and macro figures; every pair of models compared on the same cases.
+    genes = {r["correct_gene"] for r in rows}
+    assert report["interval"]["resample"] == "groups" and report["interval"]["groups"] == len(genes)
+    assert f"resample the {len(genes)} groups of `correct_gene`" in out and "Per group" in out
+    assert "macro" in api["top@1"] and "optimistic" in report["models"]["baseline"]["metrics"]["top@1"]
+    pairs = {(c["a"], c["b"]) for c in report["comparisons"]}
+    assert {("tuned", "base"), ("api", "base"), ("baseline", "base"), ("api", "baseline")} <= pairs
+    assert len(pairs) == 6 and "| api − base | +50.0 (" in out
+    api_vs_base = next(c for c in report["comparisons"] if (c["a"], c["b"]) == ("api", "base"))
+    assert (api_vs_base["fixes"]["top@1"], api_vs_base["breaks"]["top@1"]) == (3, 0)
+    assert (tmp_path / "eval" / "paired.png").read_bytes()[:4] == b"\x89PNG"
+
+    # Saved answers score again as a model of their own, with the same result.
+    code, out, err = cli("eval", "--split", real_split / "valid.jsonl", "--out", tmp_path / "again",
+                         "-m", f"again=answers:{tmp_path / 'eval' / 'cases' / 'api.jsonl'}",
+                         "--set", f"eval.max_cases={CASES}", "--set", "tracking.wandb=false",
+                         "--params", tmp_path / "none.yaml")
+    assert code == 0, err
+    again = json.loads((tmp_path / "again" / "metrics.json").read_text())["models"]["again"]["metrics"]
+    assert again["top@1"] == api["top@1"]
+
+
+def test_saved_answers_must_cover_every_case(cli, tmp_path, real_split):
+    saved = tmp_path / "answers.jsonl"
+    saved.write_text(json.dumps({"case_id": "not-a-case", "completion": "{}"}) + "\n")
+    code, _, err = cli("eval", "--split", real_split / "valid.jsonl", "--out", tmp_path / "eval",
+                       "-m", f"answers:{saved}", "--set", "eval.max_cases=2", "--params", tmp_path / "none.yaml")
+    assert code == 2 and "answers.jsonl" in err and "no answer for case" in err
+    assert not (tmp_path / "eval").exists()
+
+
+def test_a_split_without_the_group_field_resamples_cases_and_says_so(cli, tmp_path, real_split):
+    code, out, err = cli("eval", "--split", real_split / "valid.jsonl", "--out", tmp_path / "eval", "-m", "baseline",
+                         "--set", "eval.max_cases=20", "--set", "split.group_by=family", "--set", "tracking.wandb=false",
+                         "--params", tmp_path / "none.yaml")
+    assert code == 0, err
+    assert "cases resampled one by one (the split has no 'family' field)" in out
 
 
 def test_an_adapter_for_another_base_is_refused_before_loading(cli, tmp_path, real_split, tiny_base_and_adapter):
@@ -87,3 +124,12 @@ def test_baseline_needs_phenotype_ids(cli, tmp_path):
     code, _, err = cli("eval", "--split", lines, "--out", tmp_path / "eval", "-m", "baseline",
                        "--params", tmp_path / "none.yaml")
     assert code == 2 and "lines.jsonl:1" in err and "present_hpo" in err
+
+
+def test_a_line_without_its_right_answer_is_named(cli, tmp_path):
+    lines = tmp_path / "lines.jsonl"
+    good = {"messages": [{"role": "user", "content": "x"}], "correct_gene": "A", "present_hpo": ["HP:0001250"]}
+    lines.write_text(json.dumps(good) + "\n" + json.dumps({k: v for k, v in good.items() if k != "correct_gene"}) + "\n")
+    code, _, err = cli("eval", "--split", lines, "--out", tmp_path / "eval", "-m", "baseline",
+                       "--params", tmp_path / "none.yaml")
+    assert code == 2 and "lines.jsonl:2" in err and "eval.answer" in err and "correct_gene" in err

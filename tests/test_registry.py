@@ -22,7 +22,13 @@ NAMES = ["top@1", "top@5", "top@max", "parse_error_rate", "reward_mean", "comple
 
 
 def _metrics(top1: float) -> dict:
-    return {n: {"value": top1 if n == "top@1" else 0.5, "lo": 0.0, "hi": 1.0} for n in NAMES}
+    out = {}
+    for n in NAMES:
+        v = top1 if n == "top@1" else 0.5
+        out[n] = {"value": v, "lo": 0.0, "hi": 1.0, "macro": v, "macro_lo": 0.0, "macro_hi": 1.0}
+        if n.startswith("top@"):
+            out[n].update(optimistic=v, pessimistic=v)
+    return out
 
 
 def write_eval(path: Path, adapter: Path, tuned: float, base: float, baseline: float = 0.3) -> Path:

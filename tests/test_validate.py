@@ -17,9 +17,11 @@ def _write(path, rows):
     return path
 
 
-def _validate(train, valid, **kw):
+def _validate(train, valid, audit: bool = False, **kw):
+    """The checks; the shortcut audit (tests/test_shortcut_audit.py) only when asked, as it ranks every case."""
     p = Params()
-    return validate_files({"train": train, "valid": valid}, p.validate_, p.split.group_by, p.split.link_by, **kw)
+    cfg = p.validate_ if audit else p.validate_.model_copy(update={"shortcut_audit": None})
+    return validate_files({"train": train, "valid": valid}, cfg, p.split.group_by, p.split.link_by, **kw)
 
 
 def _failed(report) -> dict[str, object]:
@@ -27,12 +29,16 @@ def _failed(report) -> dict[str, object]:
 
 
 def test_real_split_passes_every_check(real_split, tmp_path):
-    report = _validate(real_split / "train.jsonl", real_split / "valid.jsonl",
+    report = _validate(real_split / "train.jsonl", real_split / "valid.jsonl", audit=True,
                        report_path=tmp_path / "validation.json", docs_dir=tmp_path / "docs")
     assert report.success, report.lines()
+    assert any(line.startswith("shortcut audit [valid]") for line in report.lines())
     assert len(report.checks) >= 12
     saved = json.loads((tmp_path / "validation.json").read_text())
     assert saved["success"] is True and saved["sizes"] == {"train": 1100, "valid": 200}
+    audit = saved["shortcut_audit"]["valid"]
+    assert audit["cases"] == 200 and audit["groups"] == 49
+    assert audit["annotations"]["cases"] + audit["annotations"]["skipped_unknown_gene"] == 200
     assert (tmp_path / "docs" / "index.html").is_file()
     assert list((tmp_path / "docs" / "validations").rglob("*.html"))
 

@@ -32,4 +32,4 @@ def eval_command(
     report = evaluate(p, specs, split_path(p, split), out_dir, params_path=str(params))
     log_evaluation(report, out_dir, p.tracking)
     typer.echo(markdown_table(report))
-    typer.echo(f"report: {out_dir}/ (metrics.json, table.md, chart.png, cases/)")
+    typer.echo(f"report: {out_dir}/ (metrics.json, table.md, chart.png, paired.png, cases/)")

@@ -51,7 +51,7 @@ def run_command(
         typer.echo(f"registered v{reg['version']} at {reg['location']}" if reg["registered"]
                    else "not registered:\n" + "\n".join(reg["gate"]))
     typer.echo(f"results: runs/{run_name}/ (adapter best/, events, rollouts, rewards.csv), "
-               f"{done.get('eval_dir', 'reports/eval')}/ (metrics.json, table.md, chart.png, cases/)")
+               f"{done.get('eval_dir', 'reports/eval')}/ (metrics.json, table.md, chart.png, paired.png, cases/)")
 
 
 def serve_command(

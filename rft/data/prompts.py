@@ -17,7 +17,7 @@ from rft.data.case import Case
 ANSWER_FORMAT = '{"reasoning": "...", "genes": ["GENE1", "GENE2", "..."]}'
 # Hybrid prompts put the baseline's candidates under this heading; the leak check skips that block,
 # since the tool's list holds the right gene by design whenever the tool finds it.
-CANDIDATES_HEADING = "Candidate genes from a phenotype-matching tool (best match first):"
+CANDIDATES_HEADING = "Candidate genes from a phenotype-matching tool (best match first; genes on one line are tied):"
 
 GENE_RANKING_INSTRUCTIONS = (
     "List the genes that may be responsible for this patient's disease, most likely first, "
@@ -75,8 +75,24 @@ def _facts(case: Case) -> str:
     return "\n".join(lines)
 
 
-def candidates_block(genes: list[str]) -> str:
-    return f"{CANDIDATES_HEADING}\n{', '.join(genes) or 'none found'}\n\n"
+@dataclass(frozen=True)
+class Shortlist:
+    """The tool's first genes for a case: competition ranks (1, 2, 2, 4) mark ties, and `more_tied`
+    counts unlisted genes tied with the last one, so the prompt never implies an order the tool lacks."""
+    genes: list[str]
+    ranks: list[int]
+    more_tied: int = 0
+
+
+def candidates_block(shortlist: Shortlist) -> str:
+    """One line per rank: `2. SCN1A, SCN2A` says the two are tied."""
+    lines: dict[int, list[str]] = {}
+    for gene, rank in zip(shortlist.genes, shortlist.ranks):
+        lines.setdefault(rank, []).append(gene)
+    text = "\n".join(f"{rank}. {', '.join(genes)}" for rank, genes in lines.items()) or "none found"
+    if shortlist.more_tied:
+        text += f" (and {shortlist.more_tied} more tied, not listed)"
+    return f"{CANDIDATES_HEADING}\n{text}\n\n"
 
 
 def strip_candidates(prompt: str) -> str:
@@ -88,7 +104,7 @@ def strip_candidates(prompt: str) -> str:
     return prompt[:start] + (prompt[end + 2:] if end >= 0 else "")
 
 
-def render_messages(case: Case, config: PromptConfig, candidates: list[str] | None = None) -> list[dict]:
+def render_messages(case: Case, config: PromptConfig, candidates: Shortlist | None = None) -> list[dict]:
     if config.template not in TEMPLATES:
         raise KeyError(f"unknown prompt template '{config.template}'; known: {', '.join(sorted(TEMPLATES))}")
     template = TEMPLATES[config.template]
@@ -117,7 +133,7 @@ def reference_completion(case: Case, candidates: list[str] | None = None) -> str
                        "genes": [case.gene, *others]})
 
 
-def to_training_line(case: Case, config: PromptConfig, candidates: list[str] | None = None) -> dict:
+def to_training_line(case: Case, config: PromptConfig, candidates: Shortlist | None = None) -> dict:
     """A line in the OpenAI RFT layout: `messages` plus the fields a grader reads as `item`."""
     line = {
         "messages": render_messages(case, config, candidates),
@@ -129,7 +145,8 @@ def to_training_line(case: Case, config: PromptConfig, candidates: list[str] | N
         "excluded_hpo": [p.id for p in case.excluded],
     }
     if candidates is not None:
-        line["candidates"] = candidates
+        line["candidates"] = candidates.genes
+        line["candidate_ranks"] = candidates.ranks
     if config.reference_completion:
-        line["reference_completion"] = reference_completion(case, candidates)
+        line["reference_completion"] = reference_completion(case, candidates.genes if candidates else None)
     return line

@@ -63,6 +63,23 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def linked_groups(rows: list[dict], group_by: str, link_by: list[str]) -> list[str | None]:
+    """Each line's group as the split sees it: its `group_by` value, joined with every value it shares
+    a `link_by` field with (None where the line has no group value)."""
+    uf = _UnionFind()
+    first_with_link: dict[tuple[str, str], str] = {}
+    values = [None if row.get(group_by) in (None, "") else str(row[group_by]) for row in rows]
+    for value, row in zip(values, rows):
+        if value is None:
+            continue
+        uf.find(value)
+        for link in link_by:
+            linked = row.get(link)
+            if linked not in (None, ""):
+                uf.union(value, first_with_link.setdefault((link, str(linked)), value))
+    return [None if value is None else uf.find(value) for value in values]
+
+
 def split_lines(numbered: list[tuple[int, dict]], cfg: SplitConfig, source: str) -> SplitResult:
     """Split (line number, line) pairs; line numbers are only for error messages."""
     by_group: dict[str, list[dict]] = defaultdict(list)

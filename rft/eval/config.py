@@ -18,8 +18,11 @@ class EvalConfig(BaseModel):
     # only the grader's reward, for tasks that are not rankings).
     ranked: str = "{{sample.output_json.genes}}"
     answer: str | None = "{{item.correct_gene}}"
+    # Where an answer gives a score per item of its list (e.g. "{{sample.output_json.scores}}"): equal
+    # scores are ties, and top@k is then the expected value over the tied positions. null: strict order.
+    scores: str | None = None
     top_k: list[int] = [1, 5]
-    bootstrap: int = Field(1000, ge=0, description="resamples for the 95% intervals (0: none)")
+    bootstrap: int = Field(1000, ge=0, description="resamples of groups for the 95% intervals (0: none)")
     seed: int = 13
     out_dir: str = "reports/eval"
     baseline_top: int = Field(50, ge=1, description="genes the classical baseline lists per case")

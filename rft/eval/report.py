@@ -3,6 +3,7 @@
   metrics.json      every model's metrics and intervals (DVC metrics)
   table.md          the comparison table
   chart.png         top@k per model with error bars
+  paired.png        A - B for each pair of models, with paired intervals
   topk.csv          the chart's data (DVC plots)
   cases/LABEL.jsonl per case: id, right answer, ranked list, its rank, reward, tokens, raw answer
 """
@@ -13,7 +14,7 @@ import csv
 import re
 from pathlib import Path
 
-from rft.eval.chart import draw_chart
+from rft.eval.chart import draw_chart, draw_paired
 from rft.eval.table import markdown_table
 from rft.jsonl import atomic_dir, write_json, write_jsonl
 
@@ -30,6 +31,7 @@ def write_report(report: dict, cases: dict[str, list[dict]], out_dir: str | Path
         write_json(tmp / "metrics.json", report)
         (tmp / "table.md").write_text(markdown_table(report), encoding="utf-8")
         draw_chart(report, tmp / "chart.png")
+        draw_paired(report, tmp / "paired.png")
         with (tmp / "topk.csv").open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["model", "metric", "label", "value", "lo", "hi"])

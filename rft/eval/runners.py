@@ -2,7 +2,8 @@
 
 A local model (the base, or the base with an adapter) generates greedily in batches; an endpoint
 model is asked through an OpenAI-compatible chat API with a few requests in flight; the classical
-baseline writes its ranking as the JSON answer a model would give, so every kind is graded alike.
+baseline writes its ranking as the JSON answer a model would give, so every kind is graded alike;
+saved answers are read back by case id, so old runs can be scored again with today's metrics.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ class Answers:
     seconds: float
     errors: list[str | None] = field(default_factory=list)  # per case; a failed request is a miss
     model: str = ""  # what actually answered (a model path, an endpoint URL)
+    # Per case, for rankers that give scores: item -> (first, last) position of its tie group.
+    spans: list[dict[str, tuple[int, int]]] | None = None
 
 
-def run_model(spec: ModelSpec, rows: list[dict], model_name: str, cfg, source: str = "eval split") -> Answers:
+def run_model(spec: ModelSpec, rows: list[dict], model_name: str, cfg, source: str = "eval split",
+              id_field: str = "case_id") -> Answers:
     """`source` (the split file) names the file in errors about its lines."""
     if spec.kind == "baseline":
         return _baseline(rows, cfg.baseline_top, source)
+    if spec.kind == "answers":
+        return _saved(spec.target, rows, id_field)
     if spec.kind == "endpoint":
         return _endpoint(spec.target, rows, cfg)
     return _local(model_name, spec.target, rows, cfg)
@@ -41,14 +47,42 @@ def _baseline(rows: list[dict], top: int, source: str) -> Answers:
 
     started = time.perf_counter()
     ranker = PhenotypeRanker.load()
-    texts = []
+    texts, spans = [], []
     for i, row in enumerate(progress(rows, "baseline", unit="case")):
         present = row.get("present_hpo")
         if not isinstance(present, list):
             raise RftInputError(source, "the classical baseline needs a list of HPO ids in each line",
                                 line=i + 1, field="present_hpo")
-        texts.append(json.dumps({"genes": ranker.rank(present, top).genes}))
-    return Answers(texts, [0] * len(rows), time.perf_counter() - started, [None] * len(rows), "classical baseline")
+        ranked = ranker.rank(present, top)
+        texts.append(json.dumps({"genes": ranked.genes}))
+        spans.append(ranked.spans)
+    return Answers(texts, [0] * len(rows), time.perf_counter() - started, [None] * len(rows), "classical baseline",
+                   spans)
+
+
+def _saved(path: str, rows: list[dict], id_field: str) -> Answers:
+    """Answers recorded earlier, matched to the split's cases by id (`case_id` in eval records)."""
+    from rft.jsonl import iter_numbered
+
+    started = time.perf_counter()
+    by_id = {}
+    for number, record in iter_numbered(path, required=("completion",)):
+        key = record.get("case_id", record.get(id_field))
+        if key is None:
+            raise RftInputError(path, f"no case id (case_id or {id_field})", line=number, field="case_id")
+        if not isinstance(record["completion"], str):
+            raise RftInputError(path, "expected a string", line=number, field="completion")
+        if not isinstance(record.get("completion_tokens", 0), int | float | None):
+            raise RftInputError(path, "expected a number", line=number, field="completion_tokens")
+        by_id[str(key)] = record
+    picked = []
+    for i, row in enumerate(rows):
+        key = str(row.get(id_field, i))
+        if key not in by_id:
+            raise RftInputError(path, f"no answer for case '{key}' of the split")
+        picked.append(by_id[key])
+    return Answers([r["completion"] for r in picked], [int(r.get("completion_tokens") or 0) for r in picked],
+                   time.perf_counter() - started, [r.get("error") for r in picked], f"saved answers in {path}")
 
 
 def _local(model_name: str, adapter: str | None, rows: list[dict], cfg) -> Answers:

@@ -1,5 +1,6 @@
-"""Which models to evaluate: `base`, `baseline`, `adapter:PATH`, `endpoint:MODEL`, each optionally
-named with `label=`, e.g. `tuned=adapter:runs/demo/best`."""
+"""Which models to evaluate: `base`, `baseline`, `adapter:PATH`, `endpoint:MODEL`, `answers:PATH`
+(answers saved earlier, one per case: an eval's cases/LABEL.jsonl, or any JSONL with the case id and
+a `completion`), each optionally named with `label=`, e.g. `tuned=adapter:runs/demo/best`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 from rft.errors import RftInputError
 
-KINDS = ("base", "baseline", "adapter", "endpoint")
+KINDS = ("base", "baseline", "adapter", "endpoint", "answers")
+WITH_TARGET = ("adapter", "endpoint", "answers")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class ModelSpec:
 
 
 def _default_label(kind: str, target: str | None) -> str:
+    if kind == "answers":
+        return Path(target).stem
     if kind == "adapter":
         path = Path(target)
         # runs/demo/best -> demo; runs/demo/checkpoint-40 -> demo/checkpoint-40
@@ -38,8 +42,8 @@ def parse_spec(text: str, source: str = "--model") -> ModelSpec:
     kind, target = kind.strip(), target.strip() or None
     if kind not in KINDS:
         raise RftInputError(source, f"unknown model kind '{kind}' in {text!r}; use one of: "
-                            "base, baseline, adapter:PATH, endpoint:MODEL", field="eval.models")
-    if (kind in ("adapter", "endpoint")) != (target is not None):
+                            "base, baseline, adapter:PATH, endpoint:MODEL, answers:PATH", field="eval.models")
+    if (kind in WITH_TARGET) != (target is not None):
         raise RftInputError(source, f"{kind} {'needs' if target is None else 'takes no'} a ':' part in {text!r}",
                             field="eval.models")
     return ModelSpec(label.strip() or _default_label(kind, target), kind, target)

@@ -15,6 +15,7 @@ import csv
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from rft.graders.base import Grader, Scored
 from rft.graders.result import GraderFault
@@ -75,6 +76,13 @@ def rank_flags(rank: int | None, top_k: list[int]) -> dict[str, float]:
     return {**{f"top@{k}": float(rank is not None and rank <= k) for k in top_k}, "top@max": float(rank is not None)}
 
 
+class Ranking(NamedTuple):
+    listed: list[str]  # canonical symbols, each once, in the answer's order
+    rank: int | None  # 1-based rank of the reference in `listed`; None: absent
+    firsts: list[int]  # where each listed symbol first occurs in the answer's raw list
+    repeats: int  # names given more than once (their later occurrences are ignored)
+
+
 class RankedListGrader(Grader):
     type = "ranked_list"
 
@@ -106,20 +114,23 @@ class RankedListGrader(Grader):
             raise GraderFault("sample_parse_error", f"expected a list, got {type(value).__name__}")
         return value
 
-    def ranking(self, sample: dict, item: dict) -> tuple[list[str], int | None]:
-        """The answer's list, canonical and without repeats, and the 1-based rank of the reference in
-        it (None: absent). Raises GraderFault when the answer holds no list."""
+    def ranking(self, sample: dict, item: dict) -> Ranking:
+        """The answer's list, canonical and without repeats, and the rank of the reference in it.
+        Raises GraderFault when the answer holds no list."""
         reference = self.reference.value(sample, item)
         answers = {self.canonical(r) for r in (reference if isinstance(reference, list) else [reference])}
-        seen: dict[str, None] = {}
-        for symbol in self.ranked(sample, item):
+        seen: dict[str, int] = {}
+        named = 0
+        for position, symbol in enumerate(self.ranked(sample, item)):
             key = self.canonical(symbol)
             if key:
-                seen.setdefault(key)  # a repeated symbol keeps its first rank
+                named += 1
+                seen.setdefault(key, position)  # a repeated symbol keeps its first rank
         listed = list(seen)
-        return listed, next((i for i, key in enumerate(listed, start=1) if key in answers), None)
+        rank = next((i for i, key in enumerate(listed, start=1) if key in answers), None)
+        return Ranking(listed, rank, list(seen.values()), named - len(listed))
 
     def score(self, sample: dict, item: dict) -> Scored:
-        _, rank = self.ranking(sample, item)
+        rank = self.ranking(sample, item).rank
         scores = {**rank_flags(rank, self.config.top_k), "rank": float(rank or 0)}
         return Scored(rank_reward(rank, self.config.max_rank, self.config.decay), scores=scores)

@@ -13,6 +13,9 @@ class GateConfig(BaseModel):
     min_gain: float = Field(0.01, ge=0)
     # Also refuse a model scoring below the classical baseline on the same metric.
     vs_baseline: bool = False
+    # Judge by the lower end of the paired 95% interval of each difference (tuned - base, and tuned -
+    # baseline), not by the point difference: a gain that the data cannot tell from noise is refused.
+    use_interval: bool = False
 
 
 class RegistryConfig(BaseModel):

@@ -51,7 +51,7 @@ def collect(eval_dir: str | Path, run_dir: str | Path | None = None, title: str 
                           "ranked": record.get("ranked", [])[:10], "rank": record.get("rank"),
                           "reward": round(record.get("reward", 0.0), 3), "parse_error": record.get("parse_error"),
                           "reasoning": reasoning_of(record.get("completion", "")),
-                          "passed": record.get("rank") == 1})
+                          "passed": record.get("top@1", float(record.get("rank") == 1)) == 1.0})
     data = ReportData(title, evaluation, eval_dir, cases, prompts, data_versions=data_versions(), git=git_commit())
     if run_dir is not None:
         run_dir = Path(run_dir)

@@ -11,7 +11,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from rft.eval.table import HEADERS, cell
+from rft.eval.table import Table, interval_note, tables
 from rft.report.collect import ReportData
 from rft.report.curve import draw_reward_curve
 
@@ -59,13 +59,19 @@ def _json_script(element_id: str, obj: object) -> str:
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 
-def _metrics_table(evaluation: dict) -> str:
-    models = evaluation["models"]
-    names = next(iter(models.values()))["metric_names"] if models else []
-    head = "".join(f"<th>{html.escape(HEADERS.get(n, n))}</th>" for n in names)
-    rows = "".join(f"<tr><td>{html.escape(label)}</td>" + "".join(f"<td>{cell(n, e['metrics'][n])}</td>" for n in names)
-                   + "</tr>" for label, e in models.items())
-    return f"<table id='metrics'><tr><th>model</th>{head}</tr>{rows}</table>"
+def _table(table: Table, element_id: str | None = None) -> str:
+    ident = f" id='{element_id}'" if element_id else ""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in table.header)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
+    return f"<table{ident}><tr>{head}</tr>{rows}</table>"
+
+
+def _results(evaluation: dict) -> str:
+    """The metrics table first, then the per-group, tie, paired and copy tables, each with its title."""
+    main, *rest = tables(evaluation)
+    parts = [_table(main, "metrics")]
+    parts += [f"<p class='muted'>{html.escape(t.title)}</p>{_table(t)}" for t in rest]
+    return "\n".join(parts)
 
 
 def _facts(data: ReportData) -> str:
@@ -86,15 +92,16 @@ def render_html(data: ReportData) -> str:
         curve = draw_reward_curve(data.curve, Path(tmp) / "curve.png")
         curve_img = _img(curve, "reward per step")
     models = "".join(f"<option>{html.escape(m)}</option>" for m in data.evaluation["models"])
+    charts = _img(data.eval_dir / "chart.png", "top@k per model") + _img(data.eval_dir / "paired.png", "paired differences")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(data.title)}</title><style>{STYLE}</style></head>
 <body>
 <h1>{html.escape(data.title)}</h1>
 <p class="muted">evaluated {html.escape(data.evaluation.get('created', ''))}; {data.evaluation['cases']} cases of
-<code>{html.escape(data.evaluation['split'])}</code>; 95% bootstrap intervals in brackets</p>
+<code>{html.escape(data.evaluation['split'])}</code>; {html.escape(interval_note(data.evaluation))}</p>
 <h2>Results</h2>
-{_metrics_table(data.evaluation)}
-<div class="charts">{_img(data.eval_dir / 'chart.png', 'top@k per model')}{curve_img}</div>
+{_results(data.evaluation)}
+<div class="charts">{charts}{curve_img}</div>
 <h2>Model card</h2>
 {_facts(data)}
 <h2>Answers, case by case</h2>

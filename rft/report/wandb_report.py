@@ -32,7 +32,7 @@ def build_wandb_report(evaluation: dict, tracking, graders: list[str], title: st
                          wr.PanelGrid(runsets=[runs], panels=reward_panels),
                          wr.H2("Evaluation"),
                          wr.MarkdownBlock(markdown_table(evaluation)),
-                         wr.PanelGrid(runsets=[runs], panels=[wr.MediaBrowser(media_keys=["eval/chart"])]),
+                         wr.PanelGrid(runsets=[runs], panels=[wr.MediaBrowser(media_keys=["eval/chart", "eval/paired"])]),
                      ])
 
 
