@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from rft.ablate.config import AblateConfig
 from rft.errors import RftInputError, from_validation_error
 from rft.eval.config import EvalConfig
 from rft.registry.config import RegistryConfig
@@ -39,6 +40,12 @@ class PromptConfig(_Section):
     # Hybrid prompts: list the classical baseline's top-k genes in each prompt (0: off), so the model
     # re-ranks what a phenotype-matching tool proposes.
     candidates: int = Field(0, ge=0, le=100)
+    # With candidates: what the HPO annotations say about each one (phenotypes it explains, the share of
+    # its phenotypes the patient shows, inheritance, onset, and with include_excluded the phenotypes
+    # recorded as absent that it causes), so a model can re-rank by reading instead of copying.
+    evidence: bool = False
+    # The candidates' order in the prompt: the tool's, or drawn from the case id (the score is shown).
+    candidate_order: Literal["tool", "shuffled"] = "tool"
     # Add `reference_completion` (a JSON answer naming the right gene) for the supervised warm-up.
     reference_completion: bool = True
 
@@ -100,6 +107,7 @@ class Params(_Section):
     eval: EvalConfig = EvalConfig()
     registry: RegistryConfig = RegistryConfig()
     tracking: TrackingSettings = TrackingSettings()
+    ablate: AblateConfig = AblateConfig()
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -83,22 +83,26 @@ def test_ci_runs_the_readme_setup_and_test_commands():
         assert command in readme and command in ci
 
 
-def test_prefect_yaml_deployments_point_at_the_flow_with_valid_parameters():
+def test_prefect_yaml_deployments_point_at_the_flows_with_valid_parameters():
+    import importlib
     import inspect
     import sys
 
     from prefect.schedules import Cron
 
     sys.path.insert(0, str(ROOT))
-    from flows.rft_pipeline import STAGES, rft_pipeline
+    from flows.rft_pipeline import STAGES
 
     spec = YAML(typ="safe").load((ROOT / "prefect.yaml").read_text())
-    accepted = set(inspect.signature(rft_pipeline.fn).parameters)
     assert spec["deployments"]
     for deployment in spec["deployments"]:
-        assert deployment["entrypoint"] == "flows/rft_pipeline.py:rft_pipeline"
-        assert set(deployment["parameters"]) <= accepted, deployment["name"]
-        load_params(ROOT / deployment["parameters"]["params_file"], [f"profile={deployment['parameters']['profile']}"])
-        assert deployment["parameters"].get("until", "register") in STAGES
+        path, name = deployment["entrypoint"].split(":")
+        assert (ROOT / path).is_file() and path.startswith("flows/")
+        flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
+        parameters = deployment["parameters"]
+        assert set(parameters) <= set(inspect.signature(flow.fn).parameters), deployment["name"]
+        profile = [f"profile={parameters['profile']}"] if "profile" in parameters else []
+        load_params(ROOT / parameters["params_file"], profile)
+        assert parameters.get("until", "register") in STAGES
         for schedule in deployment["schedules"]:
             Cron(schedule["cron"], timezone=schedule["timezone"])  # raises on a bad expression

@@ -84,3 +84,22 @@ def test_a_failed_expectation_fails_the_flow_with_the_reason(harness, project):
     reason = str(state.result(raise_on_failure=False))
     assert "FAILED" in reason and "ward" in reason
     assert (project / "data/splits/train.jsonl").exists()
+
+
+def test_the_ablation_flow_splits_validates_and_compares_the_variants(harness, tmp_path, monkeypatch):
+    """The ablation as a flow on the CPU example, shrunk to the base model and a tiny warm-up."""
+    import shutil
+
+    from prefect.artifacts import Artifact
+
+    from flows import rft_ablate
+
+    shutil.copytree(ROOT / "examples/price-lookup", tmp_path / "examples/price-lookup")
+    monkeypatch.chdir(tmp_path)
+    tiny = ["ablate.variants=[base, sft]", "train.warmup.epochs=0.01", "eval.max_cases=4", "eval.max_new_tokens=4",
+            "eval.bootstrap=50"]
+    done = rft_ablate.rft_ablate(params_file="examples/price-lookup/params.yaml", overrides=tiny)
+    assert [r["status"] for r in done["runs"]["13"]] == ["untrained", "done"]
+    assert (tmp_path / "runs/price-lookup-data/validation.json").is_file()  # validated before training
+    assert "sft − base" in Artifact.get("ablation").data
+    assert (tmp_path / "runs/price-lookup-ablate/chart.png").is_file()

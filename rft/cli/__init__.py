@@ -10,7 +10,7 @@ from rft.env import apply_offline_defaults
 
 apply_offline_defaults()  # before any tool that reads these is imported
 
-from rft.cli import data, eval, grader, pipeline, registry, report, train
+from rft.cli import ablate, data, eval, grader, pipeline, registry, report, train, watch
 from rft.errors import RftInputError, RftValidationFailed
 
 app = typer.Typer(help="Open, self-hosted reinforcement fine-tuning.", no_args_is_help=True,
@@ -19,6 +19,8 @@ app.add_typer(data.app, name="data")
 app.add_typer(grader.app, name="grader")
 app.command("train")(train.train_command)
 app.command("eval")(eval.eval_command)
+app.command("ablate")(ablate.ablate_command)
+app.command("watch")(watch.watch_command)
 app.command("register")(registry.register_command)
 app.add_typer(registry.app, name="registry")
 app.command("run")(pipeline.run_command)

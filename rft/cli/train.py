@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rft.cli.common import ParamsOpt, SetOpt
+from rft.cli.common import DetachOpt, ParamsOpt, SetOpt, detach
 from rft.config import load_params
 from rft.errors import RftInputError
 
@@ -19,6 +19,7 @@ def train_command(
     train: Annotated[Path | None, typer.Option(help="training JSONL; default: split.out_dir/train.jsonl")] = None,
     valid: Annotated[Path | None, typer.Option(help="validation JSONL; default: split.out_dir/valid.jsonl")] = None,
     overwrite: Annotated[bool, typer.Option(help="delete an existing --out folder first (dvc repro)")] = False,
+    detach_: DetachOpt = False,
     set_: SetOpt = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
@@ -28,7 +29,9 @@ def train_command(
     if (out is None) == (resume is None):
         raise typer.BadParameter("give --out for a new run or --resume for an existing one")
     run_dir = resume or out
-    p = load_params(params, list(set_ or []))
+    p = load_params(params, list(set_ or []))  # a bad params file is refused here, not in the background
+    if detach_:
+        detach(run_dir, "train.log")
     if overwrite and out is not None and out.exists():
         import shutil
 

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from string import Template
 
 from rft.config import PromptConfig
+from rft.data.candidates import Shortlist, candidates_block
 from rft.data.case import Case
 
 ANSWER_FORMAT = '{"reasoning": "...", "genes": ["GENE1", "GENE2", "..."]}'
-# Hybrid prompts put the baseline's candidates under this heading; the leak check skips that block,
-# since the tool's list holds the right gene by design whenever the tool finds it.
-CANDIDATES_HEADING = "Candidate genes from a phenotype-matching tool (best match first; genes on one line are tied):"
 
 GENE_RANKING_INSTRUCTIONS = (
     "List the genes that may be responsible for this patient's disease, most likely first, "
@@ -75,35 +73,6 @@ def _facts(case: Case) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Shortlist:
-    """The tool's first genes for a case: competition ranks (1, 2, 2, 4) mark ties, and `more_tied`
-    counts unlisted genes tied with the last one, so the prompt never implies an order the tool lacks."""
-    genes: list[str]
-    ranks: list[int]
-    more_tied: int = 0
-
-
-def candidates_block(shortlist: Shortlist) -> str:
-    """One line per rank: `2. SCN1A, SCN2A` says the two are tied."""
-    lines: dict[int, list[str]] = {}
-    for gene, rank in zip(shortlist.genes, shortlist.ranks):
-        lines.setdefault(rank, []).append(gene)
-    text = "\n".join(f"{rank}. {', '.join(genes)}" for rank, genes in lines.items()) or "none found"
-    if shortlist.more_tied:
-        text += f" (and {shortlist.more_tied} more tied, not listed)"
-    return f"{CANDIDATES_HEADING}\n{text}\n\n"
-
-
-def strip_candidates(prompt: str) -> str:
-    """The prompt without a hybrid candidates block (up to the next blank line)."""
-    start = prompt.find(CANDIDATES_HEADING)
-    if start < 0:
-        return prompt
-    end = prompt.find("\n\n", start)
-    return prompt[:start] + (prompt[end + 2:] if end >= 0 else "")
-
-
 def render_messages(case: Case, config: PromptConfig, candidates: Shortlist | None = None) -> list[dict]:
     if config.template not in TEMPLATES:
         raise KeyError(f"unknown prompt template '{config.template}'; known: {', '.join(sorted(TEMPLATES))}")
@@ -119,7 +88,8 @@ def render_messages(case: Case, config: PromptConfig, candidates: Shortlist | No
     )
     if candidates is not None:  # before the instructions, so the model reads them last
         head, sep, tail = user.rpartition(GENE_RANKING_INSTRUCTIONS)
-        user = head + candidates_block(candidates) + sep + tail
+        onset = humanize_age(case.onset) if case.onset else None
+        user = head + candidates_block(candidates, len(case.present), _SEX.get(case.sex, "unknown"), onset) + sep + tail
     messages = [{"role": "system", "content": template.system}] if template.system else []
     return messages + [{"role": "user", "content": user}]
 
@@ -147,6 +117,10 @@ def to_training_line(case: Case, config: PromptConfig, candidates: Shortlist | N
     if candidates is not None:
         line["candidates"] = candidates.genes
         line["candidate_ranks"] = candidates.ranks
+        if candidates.scores:
+            line["candidate_scores"] = [round(s, 3) for s in candidates.scores]
+        if candidates.shown is not None:
+            line["candidates_shown"] = [candidates.genes[i] for i in candidates.shown]
     if config.reference_completion:
         line["reference_completion"] = reference_completion(case, candidates.genes if candidates else None)
     return line

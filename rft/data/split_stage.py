@@ -9,37 +9,74 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from rft.config import PromptConfig, SplitConfig
+from rft.data.candidates import CandidateEvidence, Shortlist, shuffled
 from rft.data.case import Case
-from rft.data.prompts import Shortlist, to_training_line
+from rft.data.prompts import to_training_line
 from rft.data.split import SplitResult, split_lines
 from rft.errors import from_validation_error
+from rft.fingerprint import fingerprint
 from rft.jsonl import atomic_open, iter_numbered
 
 
 def lines_from_cases(path: str | Path, prompt: PromptConfig) -> list[tuple[int, dict]]:
     """Render each case of cases.jsonl into a training line, checking it against the Case model."""
     numbered = []
-    ranker = None
+    ranker = finder = None
     if prompt.candidates:  # hybrid prompts: the classical baseline proposes, the model re-ranks
         from rft.eval.baseline import PhenotypeRanker
+        from rft.eval.evidence import EvidenceFinder
 
         ranker = PhenotypeRanker.load()
+        finder = EvidenceFinder(ranker) if prompt.evidence else None
     for number, obj in iter_numbered(path):
         try:
             case = Case.model_validate(obj)
         except ValidationError as err:
             raise from_validation_error(str(path), err, line=number) from err
-        shortlist = None
-        if ranker:
-            ranked = ranker.rank([p.id for p in case.present], prompt.candidates)
-            shortlist = Shortlist(ranked.genes, ranked.tie_ranks(), ranked.tied_beyond())
+        shortlist = _shortlist(case, ranker, finder, prompt) if ranker else None
         numbered.append((number, to_training_line(case, prompt, shortlist)))
     return numbered
+
+
+def _shortlist(case: Case, ranker, finder, prompt: PromptConfig) -> Shortlist:
+    ranked = ranker.rank([p.id for p in case.present], prompt.candidates)
+    evidence = None
+    if finder is not None:
+        labels = {p.id: p.label for p in [*case.present, *case.excluded]}
+        excluded = [p.id for p in case.excluded] if prompt.include_excluded else []
+        found = [finder.find(g, [p.id for p in case.present], excluded) for g in ranked.genes]
+        evidence = [CandidateEvidence([labels[t] for t in e.matched], e.shown_share, e.inheritance, e.onset,
+                                      [labels[t] for t in e.excluded]) for e in found]
+    order = shuffled(len(ranked.genes), case.id) if prompt.candidate_order == "shuffled" else None
+    return Shortlist(ranked.genes, ranked.tie_ranks(), ranked.tied_beyond(), ranked.scores, evidence, order)
 
 
 def lines_from_file(path: str | Path) -> list[tuple[int, dict]]:
     """A user's own dataset, already in the OpenAI RFT layout."""
     return list(iter_numbered(path, required=("messages",)))
+
+
+def split_key(source: str | Path, cfg: SplitConfig, prompt: PromptConfig) -> str:
+    """What a split depends on: the source's content and the split and prompt settings."""
+    return fingerprint([source], [cfg.model_dump(), prompt.model_dump()])
+
+
+def ensure_split(params) -> bool:
+    """Split the params' lines (or cases) into split.out_dir unless it already holds this very split;
+    True when it split. Drivers that need a split (rft ablate) call it, so a changed setting is never
+    met with a stale split."""
+    source = params.data.lines or params.data.cases
+    recorded = Path(params.split.out_dir) / "split.json"
+    if recorded.is_file() and (Path(params.split.out_dir) / "train.jsonl").is_file():
+        try:
+            if json.loads(recorded.read_text(encoding="utf-8")).get("key") == split_key(source, params.split,
+                                                                                         params.prompt):
+                return False
+        except ValueError:  # an unreadable split.json: split again
+            pass
+    which = {"lines": params.data.lines} if params.data.lines else {"cases": params.data.cases}
+    split_files(params.split.out_dir, params.split, params.prompt, **which)
+    return True
 
 
 def split_files(out_dir: str | Path, cfg: SplitConfig, prompt: PromptConfig,
@@ -57,8 +94,8 @@ def split_files(out_dir: str | Path, cfg: SplitConfig, prompt: PromptConfig,
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         fh = stack.enter_context(atomic_open(out_dir / "split.json"))
-        json.dump({"source": source, "group_by": cfg.group_by, "seed": cfg.seed, **result.summary()},
-                  fh, indent=2)
+        json.dump({"source": source, "group_by": cfg.group_by, "seed": cfg.seed,
+                   "key": split_key(source, cfg, prompt), **result.summary()}, fh, indent=2)
     for stale in ({"train", "valid", "test"} - set(result.splits)):
         (out_dir / f"{stale}.jsonl").unlink(missing_ok=True)
     return result

@@ -61,7 +61,7 @@ def prompt_text(messages: object) -> str:
 def answer_in_prompt(answer: object, prompt: str) -> bool:
     """The answer as a whole token of the prompt (case-sensitive: gene symbols are upper case), outside
     a hybrid prompt's candidates block."""
-    from rft.data.prompts import strip_candidates
+    from rft.data.candidates import strip_candidates
 
     if not isinstance(answer, str) or not answer.strip():
         return False

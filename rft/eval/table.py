@@ -94,14 +94,17 @@ def paired_table(report: dict) -> Table | None:
 
 
 def copy_table(report: dict) -> Table | None:
-    rows = [[label, f"{100 * c['first_is_tools_first']:.1f}%", f"{100 * c['copies_tools_order']:.1f}%",
-             f"{100 * c['names_outside_candidates']:.1f}%",
-             f"{c['invented_names']} ({100 * c['cases_with_invented_names']:.1f}% of cases)"]
-            for label, e in report["models"].items() if (c := e.get("copying"))]
-    if not rows:
+    found = [(label, c) for label, e in report["models"].items() if (c := e.get("copying"))]
+    if not found:
         return None
+    shown = any("copies_shown_order" in c for _, c in found)
+    rows = [[label, f"{100 * c['first_is_tools_first']:.1f}%", f"{100 * c['copies_tools_order']:.1f}%",
+             *([f"{100 * c.get('copies_shown_order', 0):.1f}%"] if shown else []),
+             f"{100 * c['names_outside_candidates']:.1f}%",
+             f"{c['invented_names']} ({100 * c['cases_with_invented_names']:.1f}% of cases)"] for label, c in found]
     return Table("Copying the prompt's candidate list (share of all cases):",
-                 ["model", "first = tool's first", "follows the tool's order", "names not in the prompt's list",
+                 ["model", "first = tool's first", "follows the tool's order",
+                  *(["follows the prompt's order"] if shown else []), "names not in the prompt's list",
                   "invented names"], rows)
 
 

@@ -79,16 +79,18 @@ class RftCallback(TrainerCallback):
         self.progress = None
         self.stop_reason: str | None = None
         self.resumable = False  # stopped by a signal or the time limit: keep the latest checkpoint
+        self.interrupted = False  # stopped by a signal, before its budget was spent
         self.started = time.monotonic()
         self.step_started = time.perf_counter()
         self.pending_valid: ValidationResult | None = None
         self.history = _History()
         self.timings = None  # set by the trainer: {"generate_and_score": seconds} per step
 
-    def request_stop(self, reason: str, resumable: bool = False) -> None:
+    def request_stop(self, reason: str, resumable: bool = False, interrupted: bool = False) -> None:
         if self.stop_reason is None:
             self.stop_reason = reason
             self.resumable = resumable
+            self.interrupted = interrupted
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.started = time.monotonic()
@@ -111,7 +113,7 @@ class RftCallback(TrainerCallback):
             control.should_save = True
         self.pending_valid = valid
         if _agree(self.stop_reason is not None) and self.stop_reason is None:
-            self.request_stop("another process asked to stop", resumable=True)
+            self.request_stop("another process asked to stop", resumable=True, interrupted=True)
         if not state.is_world_process_zero:  # every rank validates (sharded models need all); rank 0 writes
             if self.stop_reason:
                 control.should_save = control.should_training_stop = True

@@ -1,7 +1,9 @@
 """Stage `train`: GRPO with a LoRA adapter, rewarded by the params' grader(s).
 
 train(params, train_path, valid_path, run_dir) -> run_dir, holding: checkpoint-N/ (the best few and
-the latest), best/ (the best adapter), events.jsonl, rollouts.parquet, run.json (what was run).
+the latest), best/ (the best adapter by validation reward), final/ (the adapter at the last step, once
+the run is over: what to evaluate on the validation split without having chosen on it),
+events.jsonl, rollouts.parquet, run.json (what was run).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def _stop_on_signals(callback: RftCallback):
     def handler(signum, frame):
         if callback.stop_reason is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt
-        callback.request_stop(f"{signal.Signals(signum).name} received", resumable=True)
+        callback.request_stop(f"{signal.Signals(signum).name} received", resumable=True, interrupted=True)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -75,6 +77,17 @@ def _peft_model(model, settings):
     config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                         target_modules=lora.target_modules, task_type="CAUSAL_LM")
     return get_peft_model(model, config)
+
+
+def save_adapter(model, tokenizer, folder: Path, metrics: dict) -> Path:
+    """The adapter, its tokenizer and `rft_metrics.json`, swapped in whole (as best/ is)."""
+    from rft.jsonl import atomic_dir
+
+    with atomic_dir(folder) as tmp:
+        model.save_pretrained(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        write_json(tmp / "rft_metrics.json", metrics)
+    return folder
 
 
 def train(params: Params, train_path: str | Path, valid_path: str | Path, run_dir: str | Path,
@@ -148,7 +161,7 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
         from rft.train.warmup import warm_up
 
         events.message("supervised warm-up: " + json.dumps(warm_up(peft_model, tokenizer, train_lines.rows,
-                                                                   settings.warmup, run_dir, on_gpu)))
+                                                                   settings.warmup, run_dir, on_gpu, settings.seed)))
     from rft.train.trainer import TimedGRPOTrainer
 
     trainer = TimedGRPOTrainer(model=peft_model, reward_funcs=funcs, args=GRPOConfig(**kwargs),
@@ -172,10 +185,13 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
             g.grader.close()
     if not callback.resumable:  # a run stopped by a signal or the time limit keeps its latest checkpoint
         keeper.finish()
+    if main_process and not callback.interrupted:  # the budget (steps, epochs or wall clock) is spent
+        save_adapter(trainer.model, tokenizer, run_dir / "final", {"step": trainer.state.global_step})
     best = keeper.best_step()
     write_reward_curve(run_dir / "events.jsonl", run_dir / "rewards.csv")
     write_json(run_dir / "summary.json", {
         "run_name": run_name, "steps": trainer.state.global_step, "total_steps": resolved.total_steps,
         "best_step": best, "best_valid_reward_mean": keeper.scores.get(best) if best else None,
-        "stopped": callback.stop_reason, "resumable": callback.resumable, "seconds": round(time.monotonic() - started, 2)})
+        "stopped": callback.stop_reason, "resumable": callback.resumable, "interrupted": callback.interrupted,
+        "seconds": round(time.monotonic() - started, 2)})
     return run_dir

@@ -11,9 +11,17 @@ from pathlib import Path
 from rft.errors import RftInputError
 
 
-def warm_up(peft_model, tokenizer, rows: list[dict], settings, run_dir: Path, on_gpu: bool) -> dict:
+def warm_up(peft_model, tokenizer, rows: list[dict], settings, run_dir: Path, on_gpu: bool, seed: int = 13) -> dict:
+    import sys
+
     from datasets import Dataset
+    from datasets.utils.logging import disable_progress_bar
     from trl import SFTConfig, SFTTrainer
+
+    from rft.progress import quiet
+
+    if quiet() or not sys.stderr.isatty():  # tokenizing bars are noise in a log; the loss lines stay
+        disable_progress_bar()
 
     pairs = [(r["messages"], r[settings.completion_field]) for r in rows if settings.completion_field in r]
     if not pairs:
@@ -26,7 +34,7 @@ def warm_up(peft_model, tokenizer, rows: list[dict], settings, run_dir: Path, on
     config = SFTConfig(output_dir=str(run_dir / "warmup"), num_train_epochs=settings.epochs,
                        learning_rate=settings.learning_rate, per_device_train_batch_size=4, use_cpu=not on_gpu,
                        bf16=on_gpu, fp16=False, report_to=[], save_strategy="no", logging_steps=1,
-                       disable_tqdm=True, gradient_checkpointing=False)
+                       disable_tqdm=True, gradient_checkpointing=False, seed=seed, data_seed=seed)
     trainer = SFTTrainer(model=peft_model, args=config, train_dataset=data, processing_class=tokenizer)
     result = trainer.train()
     return {"examples": len(pairs), "epochs": settings.epochs, "loss": round(float(result.training_loss), 4)}
