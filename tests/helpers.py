@@ -67,7 +67,7 @@ class LocalServer:
         self.server.server_close()
 
 
-def tiny_digit_model(tokenizer, seed: int = 0):
+def tiny_digit_model(tokenizer, seed: int = 0, context: int = 512):
     """A 2-layer Llama built from a config, with the default tokenizer, for training tests.
 
     Random embeddings give a reward nothing to grip: raising "digit tokens" would mean moving
@@ -79,7 +79,7 @@ def tiny_digit_model(tokenizer, seed: int = 0):
 
     torch.manual_seed(seed)
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=512,
+                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=context,
                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                          pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)
     model = LlamaForCausalLM(config)

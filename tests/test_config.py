@@ -38,7 +38,7 @@ def test_profile_merges_under_set_overrides():
 
 
 def test_unknown_profile_names_the_known_ones(tmp_path):
-    with pytest.raises(RftInputError, match="unknown profile 'huge'; known: gpu, smoke") as err:
+    with pytest.raises(RftInputError, match="unknown profile 'huge'; known: gene-ablate, gpu, smoke") as err:
         load_params(ROOT / "params.yaml", ["profile=huge"])
     assert err.value.field == "profile"
 

@@ -57,6 +57,9 @@ def test_dvc_repro_runs_the_whole_pipeline_and_pushes_to_s3(tmp_path, s3_env):
     assert (repo / "runs/dvc/best/adapter_model.safetensors").is_file()
     metrics = json.loads((repo / "reports/eval/metrics.json").read_text())
     assert list(metrics["models"]) == ["base", "tuned", "baseline"] and metrics["cases"] == 8  # the smoke profile
+    # What the smoke run shows: its short warm-up teaches the answer's format (parse errors fall), not genes.
+    parse_errors = {m: metrics["models"][m]["metrics"]["parse_error_rate"]["value"] for m in ("base", "tuned")}
+    assert parse_errors["base"] >= 0.75 and parse_errors["tuned"] <= 0.25, parse_errors
     shown = _dvc(repo, "metrics", "show", "--json").stdout
     assert "models.tuned.metrics" in shown or '"top@1"' in shown
     _dvc(repo, "plots", "show", "-o", str(tmp_path / "plots"))

@@ -28,11 +28,12 @@ def harness():
 def project(tmp_path, monkeypatch):
     """A working folder with a params file whose data and reports live in it."""
     params = {
-        "profile": "smoke",
+        "profile": None,  # the smoke profile's settings would win over these; the flow, not training, is tested
         "data": {"source": str(ROOT / "data/phenopacket-store-dev.tar.gz"), "cases": str(tmp_path / "data/cases.jsonl")},
         "split": {"out_dir": str(tmp_path / "data/splits")},
         "validate": {"report": str(tmp_path / "reports/validation.json"), "data_docs": None},
-        "train": {"max_steps": 1, "max_valid_cases": 1},
+        "train": {"max_steps": 1, "max_valid_cases": 1, "hyperparameters": {"batch_size": 1, "eval_interval": 1},
+                  "grpo": {"num_generations": 2, "max_completion_length": 8}},
         "eval": {"out_dir": str(tmp_path / "reports/eval"), "max_cases": 2, "max_new_tokens": 8, "bootstrap": 50},
         "registry": {"retries": 0, "timeout_s": 2, "gate": {"min_gain": 0.0}},
         "tracking": {"wandb": False},

@@ -25,7 +25,7 @@ def test_a_detached_training_runs_on_and_watch_follows_it_to_the_end(tmp_path, c
     code, out, err = cli("watch", run, "--interval", "0.5")
     assert code == 0, err + (run / "train.log").read_text()
     assert "step 2/2" in out and out.rstrip().endswith("finished")
-    assert (run / "final" / "adapter_config.json").is_file() and "step 2/2" in (run / "train.log").read_text()
+    assert (run / "final" / "adapter_config.json").is_file() and "steps 2/2" in (run / "train.log").read_text()
 
 
 def test_watch_says_when_a_run_ended_unfinished(tmp_path, cli):

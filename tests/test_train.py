@@ -215,3 +215,18 @@ def test_supervised_warm_up_runs_first(tmp_path, tokenizer):
                 model=tiny_digit_model(tokenizer), tokenizer=tokenizer)
     warm = [e for e in read_events(run / "events.jsonl") if e["message"].startswith("supervised warm-up")]
     assert len(warm) == 1 and json.loads(warm[0]["message"].split(": ", 1)[1])["examples"] == 8
+
+
+def test_the_warm_up_learns_the_answers_of_prompts_longer_than_the_trainers_default_length(tmp_path, tokenizer):
+    """The gene demo's evidence prompts run past 1,300 tokens: cut at the trainer's default 1,024 from the
+    end, they lost their reference answers and were dropped unseen. The model's context is the limit."""
+    train_path, valid_path = write_prompts(tmp_path / "data", train=4, extra={"reference_completion": "1 2 3 4"})
+    rows = [json.loads(line) for line in train_path.read_text().splitlines()]
+    for row in rows:
+        row["messages"][0]["content"] = "numbers " * 1300 + row["messages"][0]["content"]
+    train_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = train(params("train.max_steps=1", "train.warmup.enabled=true", "train.warmup.epochs=1"), train_path,
+                valid_path, tmp_path / "run", model=tiny_digit_model(tokenizer, context=2048), tokenizer=tokenizer)
+    warm = [e for e in read_events(run / "events.jsonl") if e["message"].startswith("supervised warm-up")]
+    done = json.loads(warm[0]["message"].split(": ", 1)[1])
+    assert done["examples"] == done["trained_on"] == 4

@@ -18,6 +18,9 @@ class AblateConfig(BaseModel):
     # The held-out split the variants are compared on: test when the split wrote one (training's own
     # validation runs on valid, and you may have looked at it), else valid, and the report says so.
     split: str = "test"
+    # Models evaluated beside the variants, in rft eval's spec language (baseline, answers:PATH,
+    # endpoint:MODEL): the paired table then also compares each variant with them.
+    also: list[str] = []
     metric: str | None = None  # the chart's metric; default top@1 for rankings, else reward_mean
     long_warmup_epochs: float = Field(3.0, gt=0)
     out_dir: str = "runs/ablate"

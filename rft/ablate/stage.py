@@ -88,14 +88,14 @@ def run_variant(params: Params, variant: Variant, seed: int, train_path: Path, v
                       round(time.monotonic() - started, 1), summary.get("steps"))
 
 
-def _eval_specs(runs: list[VariantRun], base_answers: Path | None) -> list[str]:
+def _eval_specs(runs: list[VariantRun], base_answers: Path | None, also: list[str]) -> list[str]:
     specs = []
     for run in runs:
         if run.variant == "base":
             specs.append(f"base=answers:{base_answers}" if base_answers else "base")
         elif run.status in ("done", "reused"):
             specs.append(f"{run.variant}=adapter:{Path(run.folder) / 'final'}")
-    return specs
+    return specs + (list(also) if specs else [])
 
 
 def eval_path_for(params: Params) -> tuple[Path, str | None]:
@@ -152,7 +152,7 @@ def ablate(params: Params, train_path: str | Path, valid_path: str | Path, eval_
                 continue
             log(f"  {run.status}: {run.steps} GRPO steps, {run.seconds} s" if variant.grpo else f"  {run.status}")
             runs[seed].append(run)
-        specs = _eval_specs(runs[seed], base_answers)
+        specs = _eval_specs(runs[seed], base_answers, cfg.also)
         if specs:
             log(f"seed {seed}: evaluating {len(specs)} variants on {eval_path}")
             reports[seed] = evaluate(params, parse_specs(specs), eval_path, out / f"seed-{seed}" / "eval",

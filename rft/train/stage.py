@@ -161,7 +161,8 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
         from rft.train.warmup import warm_up
 
         events.message("supervised warm-up: " + json.dumps(warm_up(peft_model, tokenizer, train_lines.rows,
-                                                                   settings.warmup, run_dir, on_gpu, settings.seed)))
+                                                                   settings.warmup, run_dir, on_gpu, context,
+                                                                   settings.seed, checkpointing)))
     from rft.train.trainer import TimedGRPOTrainer
 
     trainer = TimedGRPOTrainer(model=peft_model, reward_funcs=funcs, args=GRPOConfig(**kwargs),

@@ -37,7 +37,10 @@ def supervise(params: Params, train_path: str | Path, run_dir: str | Path) -> Pa
     model, tokenizer = load_causal_lm(params.model.name_or_path, device="cuda" if on_gpu else "cpu")
     torch.manual_seed(settings.seed)
     peft_model = _peft_model(model, params.model)
-    done = warm_up(peft_model, tokenizer, rows, settings.warmup, run_dir, on_gpu, settings.seed)
+    context = params.model.max_context or getattr(model.config, "max_position_embeddings", 2048)
+    checkpointing = on_gpu if settings.gradient_checkpointing == "auto" else settings.gradient_checkpointing
+    done = warm_up(peft_model, tokenizer, rows, settings.warmup, run_dir, on_gpu, context, settings.seed,
+                   checkpointing)
     EventLog(run_dir / "events.jsonl", run_dir.name).message("supervised warm-up: " + json.dumps(done))
     save_adapter(peft_model, tokenizer, run_dir / "final", {"step": 0, "warmup": done})
     write_json(run_dir / "summary.json", {"run_name": run_dir.name, "steps": 0, "warmup": done, "stopped": None,

@@ -11,7 +11,11 @@ from pathlib import Path
 from rft.errors import RftInputError
 
 
-def warm_up(peft_model, tokenizer, rows: list[dict], settings, run_dir: Path, on_gpu: bool, seed: int = 13) -> dict:
+def warm_up(peft_model, tokenizer, rows: list[dict], settings, run_dir: Path, on_gpu: bool, max_length: int,
+            seed: int = 13, checkpointing: bool = False) -> dict:
+    """max_length: prompt + reference tokens, the model's context. The trainer's own default (1024) would
+    cut long prompts from the end, reference answer and all. Batches of 4 answers; on a CPU as 4 steps of
+    one, accumulated, so that long prompts fit in memory."""
     import sys
 
     from datasets import Dataset
@@ -32,9 +36,13 @@ def warm_up(peft_model, tokenizer, rows: list[dict], settings, run_dir: Path, on
         "completion": [[{"role": "assistant", "content": str(ref)}] for _, ref in pairs],
     })
     config = SFTConfig(output_dir=str(run_dir / "warmup"), num_train_epochs=settings.epochs,
-                       learning_rate=settings.learning_rate, per_device_train_batch_size=4, use_cpu=not on_gpu,
+                       learning_rate=settings.learning_rate, per_device_train_batch_size=4 if on_gpu else 1,
+                       gradient_accumulation_steps=1 if on_gpu else 4, use_cpu=not on_gpu,
+                       max_length=max_length,
                        bf16=on_gpu, fp16=False, report_to=[], save_strategy="no", logging_steps=1,
-                       disable_tqdm=True, gradient_checkpointing=False, seed=seed, data_seed=seed)
+                       disable_tqdm=True, gradient_checkpointing=checkpointing, seed=seed, data_seed=seed)
     trainer = SFTTrainer(model=peft_model, args=config, train_dataset=data, processing_class=tokenizer)
     result = trainer.train()
-    return {"examples": len(pairs), "epochs": settings.epochs, "loss": round(float(result.training_loss), 4)}
+    # The trainer drops examples left with no answer tokens: say how many were really learned from.
+    return {"examples": len(pairs), "trained_on": len(trainer.train_dataset), "epochs": settings.epochs,
+            "loss": round(float(result.training_loss), 4)}
