@@ -16,7 +16,8 @@ from rft.jsonl import read_jsonl
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "price-lookup"
 PARAMS = "examples/price-lookup/params.yaml"
-TINY = ["train.max_steps=1", "train.max_valid_cases=2", "train.hyperparameters.batch_size=1",
+# The smoke profile, shrunk further.
+TINY = ["profile=smoke", "train.max_steps=1", "train.max_valid_cases=2", "train.hyperparameters.batch_size=1",
         "train.hyperparameters.eval_interval=1", "train.grpo.num_generations=2", "train.grpo.max_completion_length=4",
         "train.warmup.epochs=0.01", "eval.max_cases=4", "eval.max_new_tokens=4", "eval.bootstrap=50"]
 VARIANTS = "base,sft,grpo,sft+grpo"  # sft-long trains like sft, only longer
