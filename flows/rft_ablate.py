@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # flows/ is a fold
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.rft_pipeline import split_cases, validate_split
+from flows.rft_pipeline import cached_while_present, split_cases, validate_split
 from rft.config import load_params
 from rft.fingerprint import fingerprint
 
@@ -38,6 +38,9 @@ def rft_ablate(params_file: str = "params.yaml", overrides: list[str] | None = N
     """Split the params' lines (cached while unchanged), validate them, then run the ablation."""
     p = load_params(params_file, [*(overrides or []), *([f"ablate.seeds={seeds}"] if seeds else [])])
     lines = Path(p.data.lines or p.data.cases)
-    split_cases(p, fingerprint([lines], [p.split.model_dump(), p.prompt.model_dump()]))
+    split = Path(p.split.out_dir)
+    # A cached split counts only while its files are here (another folder may have cached the same key).
+    split_cases.with_options(**cached_while_present([split / "train.jsonl", split / "valid.jsonl"]))(
+        p, fingerprint([lines], [p.split.model_dump(), p.prompt.model_dump()]))
     validate_split(p)
     return run_ablation(p, params_file)

@@ -28,7 +28,7 @@ def _by_fingerprint(context, parameters) -> str:
     return f"{context.task.name}-{parameters['key']}"
 
 
-def _cached(outputs: list[Path]):
+def cached_while_present(outputs: list[Path]):
     """Task options: reuse a cached result only while the stage's outputs are still on disk."""
     return {"refresh_cache": not all(p.exists() for p in outputs)}
 
@@ -133,20 +133,20 @@ def rft_pipeline(params_file: str = "params.yaml", profile: str | None = None, o
         lines = Path(p.data.lines)
     else:
         lines = Path(p.data.cases)
-        done["import"] = import_cases.with_options(**_cached([lines]))(
+        done["import"] = import_cases.with_options(**cached_while_present([lines]))(
             p, fingerprint([p.data.source], p.data.model_dump()))
     if stop >= 1:
-        done["split"] = split_cases.with_options(**_cached([split_dir / "train.jsonl", split_dir / "valid.jsonl"]))(
+        done["split"] = split_cases.with_options(**cached_while_present([split_dir / "train.jsonl", split_dir / "valid.jsonl"]))(
             p, fingerprint([lines], [p.split.model_dump(), p.prompt.model_dump()]))
     if stop >= 2:
         done["validate"] = validate_split(p)
     if stop >= 3:
         run_dir = Path("runs") / run_name
         learned = [p.model.model_dump(), p.train.model_dump(), p.grader]
-        done["train"] = train_adapter.with_options(**_cached([run_dir / "best"]))(
+        done["train"] = train_adapter.with_options(**cached_while_present([run_dir / "best"]))(
             p, fingerprint([split_dir / "train.jsonl", split_dir / "valid.jsonl"], learned), str(run_dir), params_file)
     if stop >= 4:
-        done["eval"] = evaluate_models.with_options(**_cached([Path(p.eval.out_dir) / "metrics.json"]))(
+        done["eval"] = evaluate_models.with_options(**cached_while_present([Path(p.eval.out_dir) / "metrics.json"]))(
             p, fingerprint([split_dir / "valid.jsonl", run_dir / "best"], [p.eval.model_dump(), p.grader,
                                                                            p.model.name_or_path, p.split.group_by,
                                                                            p.split.link_by]),
