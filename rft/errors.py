@@ -26,3 +26,7 @@ def from_validation_error(source: str, err, line: int | None = None, prefix: str
 
 class RftValidationFailed(Exception):
     """A dataset failed its expectations; the report says which."""
+
+
+class RftSetupError(Exception):
+    """This machine cannot do what a setting asks (the message says which setting and what to do)."""

@@ -43,7 +43,7 @@ def grade(sample, item):
     if kind == "read_project":
         open(item["path"]).read()
     if kind == "write_outside":
-        open("/tmp/rft-sandbox-escape.txt", "w").write("x")
+        open("/usr/rft-sandbox-escape.txt", "w").write("x")
     if kind == "write_inside":
         with open("scratch.txt", "w") as fh:
             fh.write("fine")

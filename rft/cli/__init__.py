@@ -11,7 +11,7 @@ from rft.env import apply_offline_defaults
 apply_offline_defaults()  # before any tool that reads these is imported
 
 from rft.cli import ablate, data, eval, grader, pipeline, registry, report, train, watch
-from rft.errors import RftInputError, RftValidationFailed
+from rft.errors import RftInputError, RftSetupError, RftValidationFailed
 
 app = typer.Typer(help="Open, self-hosted reinforcement fine-tuning.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -36,6 +36,9 @@ def main() -> None:
         sys.exit(2)
     except RftValidationFailed:
         sys.exit(1)
+    except RftSetupError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":
