@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 from rft.config import Params
 from rft.errors import RftInputError
+from rft.fingerprint import fingerprint
 from rft.graders.grader_set import close
 from rft.jsonl import write_json
 from rft.tracking.wandb_run import Tracker
@@ -106,6 +108,9 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
         model, tokenizer = load_causal_lm(params.model.name_or_path, device=device)
     train_lines, valid_lines = read_lines(train_path), read_lines(valid_path)
     resolved = hyperparams.resolve(settings, len(train_lines), on_gpu)
+    if settings.hyperparameters.reasoning_effort is not None:  # said, never dropped in silence
+        print(f"warning: train.hyperparameters.reasoning_effort={settings.hyperparameters.reasoning_effort!r} "
+              "is not used: open models have no reasoning-effort setting", file=sys.stderr)
     kwargs = hyperparams.grpo_kwargs(settings, resolved, on_gpu, use_vllm, checkpointing)
     context = params.model.max_context or getattr(model.config, "max_position_embeddings", 2048)
     max_prompt = context - kwargs["max_completion_length"]
@@ -119,7 +124,9 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
                                                                              if isinstance(v, (int, float, str, bool))},
               "graders": [{"name": g.name, "type": g.grader.type, "weight": g.weight} for g in graders],
               "lora": params.model.lora.model_dump(), "dropped_long_prompts": train_lines.dropped_long,
-              "device": "cuda" if on_gpu else "cpu", "vllm": use_vllm}
+              "device": "cuda" if on_gpu else "cpu", "vllm": use_vllm, "profile": params.profile,
+              # what this run read, by content: the report's lineage is the run's own, not today's dvc.lock
+              "data": {"train": fingerprint([train_path]), "valid": fingerprint([valid_path])}}
     main_process = os.environ.get("RANK", "0") == "0"
     if main_process:
         write_json(run_dir / ("run-resumed.json" if resume else "run.json"), record)
