@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -160,7 +159,7 @@ def _train(w: Where) -> Result:
         train(w.params, files["train"], files["valid"], run, resume=state == "resumable")
     summary = recovery.finished(run)
     if summary is None:
-        stopped = json.loads((run / "summary.json").read_text()) if (run / "summary.json").is_file() else {}
+        stopped = recovery.summary(run)
         raise RftStopped(f"training stopped at step {stopped.get('steps', '?')} of {stopped.get('total_steps', '?')}"
                          f" ({stopped.get('stopped') or 'interrupted'}); run the same command again to resume it "
                          f"from {run}", interrupted=bool(stopped.get("interrupted", True)))

@@ -84,14 +84,20 @@ def rewind(run_dir: Path, step: int) -> dict[str, int]:
     return dropped
 
 
+def summary(run_dir: Path) -> dict:
+    """The run's summary.json, or {} when there is none or it cannot be read (a run killed mid-write)."""
+    try:
+        return json.loads((Path(run_dir) / "summary.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def finished(run_dir: Path) -> dict | None:
     """The summary of a run that ended with its budget spent (nothing to resume), else None."""
-    try:
-        summary = json.loads((Path(run_dir) / "summary.json").read_text())
-    except (OSError, ValueError):
-        return None
-    done = not summary.get("resumable") and not summary.get("interrupted") and (Path(run_dir) / "final").is_dir()
-    return summary if done else None
+    found = summary(run_dir)
+    done = bool(found) and not found.get("resumable") and not found.get("interrupted") \
+        and (Path(run_dir) / "final").is_dir()
+    return found if done else None
 
 
 INPUTS = "rft_inputs.json"
