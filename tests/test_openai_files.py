@@ -183,6 +183,6 @@ def test_response_format_checks_every_answer_against_its_schema(tmp_path):
 
 def test_a_response_format_that_cannot_work_is_refused_by_field(tmp_path):
     with pytest.raises(RftInputError) as err:
-        load_params(no_params(tmp_path), ['response_format={"type": "json_schema", "json_schema": '
-                                          '{"name": "a", "schema": {"type": "objet"}}}'])
+        load_params(no_params(tmp_path), [('response_format={"type": "json_schema", "json_schema": '
+                                           '{"name": "a", "schema": {"type": "objet"}}}')])
     assert err.value.field == "response_format.json_schema.schema"

@@ -46,7 +46,7 @@ def test_openai_files_run_through_to_an_evaluation(tmp_path):
 
     # The flow's last stage wrote the report: rewards, sub-scores and references, no gene columns.
     report = tmp_path / "runs/moved-eval/report.html"
-    assert report.is_file() and "report: runs/moved-eval/report.html" in done.stdout
+    assert report.is_file() and "report runs/moved-eval/report.html" in done.stdout
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "`make setup` installs Debian's chromium"
     browser = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1800"]

@@ -56,7 +56,8 @@ def draw_chart(report: dict, path: Path) -> Path | None:
         ax.set_ylabel("mean reward", fontsize=12)
     ax.set_title(f"{report['cases']} cases of {Path(report['split']).name} ({report['prompt_mode']}); "
                  f"{_interval_words(report)}", fontsize=11)
-    ax.legend(fontsize=11, frameon=False)
+    # beside the plot, so it never covers a bar
+    ax.legend(fontsize=11, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path)
