@@ -177,6 +177,9 @@ def child(args) -> None:
         result = run_bare(args, engine, out)
     elif variant == "ours":
         result = run_ours(args, engine, out, settings(args, engine))
+    elif variant == "warm":  # the same after a short supervised warm-up on the same adapter (the GPU profile has one)
+        result = run_ours(args, engine, out, [*settings(args, engine), "train.warmup.enabled=true",
+                                              "train.warmup.epochs=0.01"], name="warm")
     else:  # the gene demo's GPU profile on its real splits, a few steps
         result = run_ours(args, engine, out, ["profile=gpu", f"train.max_steps={args.demo_steps}", "tracking.wandb=false",
                                               f"train.device={args.device}", f"train.generation={engine}",
@@ -224,6 +227,7 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=4)
     parser.add_argument("--completion", type=int, default=64, help="max completion tokens")
     parser.add_argument("--demo-steps", type=int, default=0, help="also time the gene demo's GPU profile")
+    parser.add_argument("--with-warmup", action="store_true", help="also rft after a supervised warm-up")
     parser.add_argument("--only", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--model-path", help=argparse.SUPPRESS)
@@ -252,11 +256,12 @@ def main() -> None:
                 if engine == "vllm" and not (vllm_installed() and args.device == "cuda"):
                     print(f"{'vllm':<22}skipped: " + ("not installed" if not vllm_installed() else "needs a GPU"))
                     continue
-                results = {v: spawn(args, v, engine, tmp) for v in order}
-                for variant in ("bare", "ours"):
-                    label = f"{engine} {'bare TRL' if variant == 'bare' else 'rft'}"
+                variants = [*order, *(["warm"] if args.with_warmup else [])]
+                results = {v: spawn(args, v, engine, tmp) for v in variants}
+                for variant in ["bare", "ours", *variants[2:]]:  # printed in one order whatever the run order
+                    label = f"{engine} " + {"bare": "bare TRL", "ours": "rft", "warm": "rft, warmed up"}[variant]
                     r = results[variant]
-                    bare = results["bare"] if variant == "ours" and isinstance(results["bare"], dict) else None
+                    bare = results["bare"] if variant != "bare" and isinstance(results["bare"], dict) else None
                     print(row(label, r, bare) if isinstance(r, dict) else f"{label:<22}{r}", flush=True)
         if args.demo_steps:
             args.model_path = "smollm2-135m-instruct"
