@@ -132,16 +132,27 @@ class SuiteRunner:
                            "partial_unexpected_count": self.examples}))
         outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters or {})
         (suite_result,) = outcome.run_results.values()
-        return [self._check(suite_name, split, len(frame), r) for r in suite_result.results]
+        return [self._check(suite_name, split, frame, r) for r in suite_result.results]
 
-    def _check(self, suite: str, split: str, rows: int, r) -> CheckResult:
+    def _check(self, suite: str, split: str, frame: pd.DataFrame, r) -> CheckResult:
         config = r.expectation_config
         column = config.kwargs.get("column", "")
-        examples = [{"where": item.get("where"), "value": _plain(item.get(column))}
+        rows = len(frame)
+        examples = [{"where": item.get("where"), "value": _plain(self._shown(frame, column, item))}
                     for item in (r.result.get("unexpected_index_list") or [])[: self.examples]]
         return CheckResult(suite=suite, split=split, check=(config.meta or {}).get("check", config.type),
                            expectation=config.type, column=self.labels.get(column, column), success=bool(r.success), rows=rows,
                            failed_rows=int(r.result.get("unexpected_count") or 0), examples=examples)
+
+    @staticmethod
+    def _shown(frame: pd.DataFrame, column: str, item: dict):
+        """The failing row's value as the file spells it: groups are compared casefolded (group_key), but
+        the error names the line's own 'KCTD1', not 'kctd1'."""
+        if column == "group_key" and "group" in frame.columns:
+            match = frame.loc[frame["where"] == item.get("where"), "group"]
+            if len(match):
+                return match.iloc[0]
+        return item.get(column)
 
     def finish(self) -> None:
         """Swap the freshly built data docs into place."""
