@@ -73,12 +73,14 @@ def run_stages(where: Where, names: list[str]) -> dict:
 
 @flow(name="rft-pipeline")
 def rft_pipeline(params_file: str = "params.yaml", profile: str | None = None, overrides: list[str] | None = None,
-                 run_name: str = "pipeline", model_name: str | None = None, until: str = "register") -> dict:
-    """Every stage in order, up to `until`; registers as `model_name` when one is given."""
+                 run_name: str = "pipeline", model_name: str | None = None, until: str = "report",
+                 overwrite: bool = False) -> dict:
+    """Every stage in order, up to `until`; registers as `model_name` when one is given. A run folder that
+    holds a run of other inputs is replaced only with `overwrite`."""
     if until not in NAMES:
         raise ValueError(f"until must be one of {', '.join(NAMES)}")
     sets = list(overrides or []) + ([f"profile={profile}"] if profile else [])
-    where = Where(load_params(params_file, sets), Path("runs") / run_name, Path(params_file), model_name)
+    where = Where(load_params(params_file, sets), Path("runs") / run_name, Path(params_file), model_name, overwrite)
     done = run_stages(where, list(NAMES[: NAMES.index(until) + 1]))
     if isinstance(done, dict):
         done.update(profile=where.params.profile, eval_dir=where.params.eval.out_dir)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -27,11 +27,26 @@ class _Section(BaseModel):
 class DataConfig(_Section):
     # Your own lines in the OpenAI RFT layout: the pipeline splits these and skips the phenopacket import.
     lines: str | None = None
+    # Or OpenAI's two files, already split: taken as they are (an id is added where a line has none).
+    train: str | None = None
+    valid: str | None = None
     source: str = "data/phenopacket-store-dev.tar.gz"
     cases: str = "data/cases.jsonl"
     skip_bad_files: bool = False
     max_file_mb: float = Field(16, gt=0, description="largest phenopacket file read (archives can hide gigabytes)")
     max_total_mb: float = Field(4096, gt=0, description="most bytes read from a source in all")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataConfig:
+        if (self.train is None) != (self.valid is None):
+            raise ValueError("give both data.train and data.valid (OpenAI's two files), or neither")
+        if self.train is not None and self.lines is not None:
+            raise ValueError("give data.lines (split here) or data.train and data.valid (split already), not both")
+        return self
+
+    def given(self) -> dict[str, str] | None:
+        """The user's own train and valid files, when the data come split."""
+        return {"train": self.train, "valid": self.valid} if self.train is not None else None
 
 
 class PromptConfig(_Section):
@@ -55,7 +70,8 @@ class PromptConfig(_Section):
 class SplitConfig(_Section):
     out_dir: str = "data/splits"
     seed: int = 13
-    group_by: str = "correct_gene"
+    # null: every line its own group, a seeded random split (nothing then guards against leaks).
+    group_by: str | None = "correct_gene"
     # Groups that share a value of any of these fields go to the same side (RAG1 and DCLRE1C
     # both cause Omenn syndrome, so a gene-disjoint split keeps them together).
     link_by: list[str] = ["disease_id"]
@@ -88,6 +104,15 @@ class ValidateConfig(_Section):
     shortcut_audit: AuditConfig | None = AuditConfig()
 
 
+class ReportConfig(_Section):
+    """The stakeholder report the pipeline's last stage writes (rft/report)."""
+    out: str = "reports/report.html"
+    title: str = "rft: reinforcement fine-tuning report"
+    # For tasks that are not rankings: an answer passes at this reward. None: the grader's own
+    # pass_threshold where it has one, else no pass/fail column (the reward is shown either way).
+    pass_threshold: float | None = None
+
+
 DEMO_GRADER = {
     "type": "ranked_list", "name": "gene_rank", "input": "{{sample.output_json.genes}}",
     "reference": "{{item.correct_gene}}", "max_rank": 10, "decay": "linear", "top_k": [1, 5],
@@ -104,12 +129,16 @@ class Params(_Section):
     validate_: ValidateConfig = Field(ValidateConfig(), alias="validate")
     # An inline grader in OpenAI's JSON schema, or {file: path}; checked by rft.graders.load.
     grader: dict[str, Any] | str = DEMO_GRADER
+    # OpenAI's response_format ({type: json_schema, json_schema: {name, schema}}): answers that do not
+    # match the schema score 0 with sample_parse_error (sampling here is not constrained to it).
+    response_format: dict[str, Any] | None = None
     model: ModelSettings = ModelSettings()
     train: TrainSettings = TrainSettings()
     eval: EvalConfig = EvalConfig()
     registry: RegistryConfig = RegistryConfig()
     tracking: TrackingSettings = TrackingSettings()
     ablate: AblateConfig = AblateConfig()
+    report: ReportConfig = ReportConfig()
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     _graders: Any = PrivateAttr(default=None)
@@ -126,7 +155,7 @@ class Params(_Section):
         if self._graders is None:
             from rft.graders.grader_set import GraderSet
 
-            self._graders = GraderSet.resolve(self.grader, self.train.graders, DEFAULT_PARAMS)
+            self._graders = GraderSet.resolve(self.grader, self.train.graders, DEFAULT_PARAMS, self.response_format)
         return self._graders
 
 
@@ -207,5 +236,5 @@ def load_params(path: str | Path | None = DEFAULT_PARAMS, overrides: list[str] |
     from rft.graders.grader_set import GraderSet
 
     # Resolved here, once: a broken grader is refused with the params file, and files are read relative to it.
-    params._graders = GraderSet.resolve(params.grader, params.train.graders, path)
+    params._graders = GraderSet.resolve(params.grader, params.train.graders, path, params.response_format)
     return params

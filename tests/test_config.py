@@ -45,7 +45,7 @@ def test_unknown_profile_names_the_known_ones(tmp_path):
 
 def test_dvc_stages_read_params_that_exist():
     stages = YAML(typ="safe").load((ROOT / "dvc.yaml").read_text())["stages"]
-    assert list(stages) == ["import", "split", "validate", "train", "eval"]
+    assert list(stages) == ["import", "split", "validate", "train", "eval", "report"]
     raw = YAML(typ="safe").load((ROOT / "params.yaml").read_text())
     for stage in stages.values():
         for key in stage.get("params", []):

@@ -44,7 +44,7 @@ def test_dvc_repro_runs_the_whole_pipeline_and_pushes_to_s3(tmp_path, s3_env):
     subprocess.run([*git, "commit", "-qm", "clone"], cwd=repo, check=True)
     assert not (repo / "data/cases.jsonl").exists()
     run = _dvc(repo, "repro")
-    for stage in ("import", "split", "validate", "train", "eval"):
+    for stage in ("import", "split", "validate", "train", "eval", "report"):
         assert f"Running stage '{stage}'" in run.stdout
     assert "wrote 8787 cases over 612 genes" in run.stdout and "PASSED" in run.stdout
     train = read_jsonl(repo / "data/splits/train.jsonl")

@@ -69,6 +69,9 @@ def test_flow_fails_at_register_keeps_earlier_outputs_then_resumes_from_cache(ha
     assert state.is_completed(), state.message
     done = state.result()
     assert done["register"]["registered"] and done["register"]["version"] == 1
+    # The flow's last task wrote the stakeholder report, leading with the verdict.
+    assert list(done)[-3:] == ["report", "profile", "eval_dir"] and done["report"]["report"] == "reports/report.html"
+    assert "id='verdict'" in (project / "reports/report.html").read_text()
     # Import, split, training and evaluation came from the cache: nothing was rewritten or repeated.
     assert _mtimes(*outputs) == before
     assert (project / "runs/pipeline/events.jsonl").read_text() == events

@@ -1,8 +1,9 @@
 """score_model and label_model against an OpenAI-compatible chat server on 127.0.0.1.
 
 The judge here is a scripted HTTP server, not a language model: no hosted model is reachable from
-this machine. The HTTP path, the prompts sent and every parse and error rule are real. A slow test
-below runs a real local model (the default GGUF) as judge.
+this machine. The HTTP path, the requests sent (the grader's messages as written, the answer's form asked
+for through `response_format` as OpenAI does) and every parse and error rule are real. A slow test below
+runs a real local model (the default GGUF) as judge.
 """
 
 from __future__ import annotations
@@ -51,8 +52,12 @@ def test_score_model_sends_rendered_messages_and_reads_result(judge_env):
     body = requests[0]["body"]
     assert requests[0]["path"] == "/v1/chat/completions" and body["model"] == "judge-1"
     assert requests[0]["headers"]["Authorization"] == "Bearer judge-key"
-    assert "reference Paris" in body["messages"][0]["content"] and '"result"' in body["messages"][0]["content"]
-    assert body["messages"][1] == {"role": "user", "content": "Answer: Paris"}
+    # The grader's messages exactly as written, nothing appended; the form goes in response_format.
+    assert body["messages"] == [{"role": "system", "content": "Grade the answer against the reference Paris."},
+                                {"role": "user", "content": "Answer: Paris"}]
+    schema = body["response_format"]["json_schema"]["schema"]
+    assert body["response_format"]["type"] == "json_schema" and schema["properties"]["result"] == {"type": "number"}
+    assert set(schema["required"]) == {"result", "steps"}
     assert result.to_run_response()["model_grader_token_usage_per_model"] == {
         "judge-1": {"prompt_tokens": 12, "completion_tokens": 5}}
 
@@ -94,12 +99,48 @@ LABEL = {"type": "label_model", "name": "tone", "model": "judge-1", "labels": ["
 def test_label_model(judge_env, label, reward):
     result, requests = score_with(lambda b: chat(json.dumps({"result": label})), judge_env, LABEL)
     assert result.reward == reward and result.scores == {f"label={label}": 1.0}
-    assert '"positive", "neutral", "negative"' in requests[0]["body"]["messages"][0]["content"]
+    body = requests[0]["body"]
+    assert body["messages"] == [{"role": "user", "content": "Classify the tone: Paris"}]
+    assert body["response_format"]["json_schema"]["schema"]["properties"]["result"]["enum"] == LABEL["labels"]
 
 
 def test_label_outside_the_list_is_a_parse_error(judge_env):
     result, _ = score_with(lambda b: chat('{"result": "angry"}'), judge_env, LABEL)
     assert result.error_flags()["model_grader_parse_error"] is True
+
+
+def test_a_bare_number_or_label_scores_as_openai_accepts_it(judge_env):
+    """The cookbook's judge prompts say "return only the numeric score": such a reply is the result."""
+    assert score_with(lambda b: chat("0.75"), judge_env)[0].reward == pytest.approx(0.75)
+    assert score_with(lambda b: chat(" 0.5.\n"), judge_env)[0].reward == pytest.approx(0.5)
+    result, _ = score_with(lambda b: chat("Negative"), judge_env, LABEL)
+    assert result.reward == 0.0 and result.ok and result.scores == {"label=negative": 1.0}
+
+
+def test_a_server_without_structured_outputs_is_asked_again_without_them(judge_env):
+    """A 400 for `response_format` is answered by one plain request; the judge remembers."""
+    def reply(body):
+        if "response_format" in body:
+            return 400, {"error": {"message": "response_format is not supported", "param": "response_format"}}
+        return 200, chat("0.9")
+
+    with LocalServer(lambda body, headers: reply(body)) as server:
+        judge_env(server)
+        grader = build_grader(parse_grader(SCORE, "t"))
+        results = grade_batch(grader, ["Paris", "Lyon", "Nice"], [{"reference": "Paris"}] * 3)
+    assert [r.reward for r in results] == pytest.approx([0.9] * 3)
+    with_format = [r for r in server.requests if "response_format" in r["body"]]
+    assert 1 <= len(with_format) <= grader.concurrency and len(server.requests) == 3 + len(with_format)
+
+
+def test_content_parts_go_out_in_the_chat_apis_types(judge_env):
+    raw = {**SCORE, "input": [{"role": "user", "content": [
+        {"type": "input_text", "text": "Answer: {{sample.output_text}}"},
+        {"type": "input_image", "image_url": "https://example.org/x.png", "detail": "low"}]}]}
+    _, requests = score_with(lambda b: chat('{"result": 1}'), judge_env, raw)
+    assert requests[0]["body"]["messages"][0]["content"] == [
+        {"type": "text", "text": "Answer: Paris"},
+        {"type": "image_url", "image_url": {"url": "https://example.org/x.png", "detail": "low"}}]
 
 
 @pytest.mark.slow

@@ -90,3 +90,35 @@ def test_wandb_report_is_built_offline_and_not_published_without_a_key(monkeypat
 def test_report_without_an_evaluation_is_refused(tmp_path, cli):
     code, _, err = cli("report", "--eval", tmp_path, "--params", no_params(tmp_path))
     assert code == 2 and "metrics.json" in err and "rft eval" in err
+
+
+def test_the_verdict_states_the_paired_difference_and_the_copying():
+    from rft.report.verdict import copying_note, model_notes, verdict
+
+    evaluation = json.loads((REAL_RUN / "metrics.json").read_text())
+    said = verdict(evaluation)
+    assert said.startswith("tuned beats base by 38.5 points top@1 (interval +25.5 to +52.1, 77 cases fixed, 0 broken)")
+    assert "97.5%" in copying_note(evaluation)  # what looks like learning is the tool's list, and the report says so
+    assert "adapter" in model_notes(evaluation)["tuned"] and "no language model" in model_notes(evaluation)[
+        "classical baseline"]
+
+
+@pytest.mark.parametrize(("lo", "hi", "start"), [(-0.02, 0.05, "No difference detected between tuned and base"),
+                                                 (0.01, 0.05, "tuned beats base by 0.030 mean reward"),
+                                                 (-0.05, -0.01, "tuned falls behind base by 0.030")])
+def test_the_verdict_claims_a_difference_only_when_its_interval_excludes_zero(lo, hi, start):
+    from rft.report.verdict import verdict
+
+    value = 0.03 if lo > 0 else -0.03 if hi < 0 else 0.01
+    evaluation = {"cases": 40, "models": {"base": {}, "tuned": {}}, "comparisons": [
+        {"a": "tuned", "b": "base", "metrics": {"reward_mean": {"value": value, "lo": lo, "hi": hi}}}]}
+    assert verdict(evaluation).startswith(start)
+
+
+def test_the_html_leads_with_the_verdict_labels_smoke_runs_and_explains_rows(tmp_path):
+    from rft.report.html import render_html
+
+    data = collect(REAL_RUN, profile="smoke")
+    page = render_html(data)
+    assert page.index("id='verdict'") < page.index("<h2>Results</h2>")
+    assert "Smoke run." in page and "What each row is" in page and "It copies its prompt" in page

@@ -83,8 +83,10 @@ def test_missing_group_key_names_the_line():
 
 def test_too_few_groups_is_an_error():
     cfg = SplitConfig(group_by="topic", link_by=[], valid_size=5, per_group_cap=None)
-    with pytest.raises(RftInputError, match="not enough groups"):
+    with pytest.raises(RftInputError, match="not enough data to fill the train split: 3 lines, 1 groups of 'topic'") \
+            as err:
         split_lines(_lines([("a", None)] * 3), cfg, "mem")
+    assert "split.valid_size (now 5)" in str(err.value) and "split.group_by" in str(err.value)  # what to change
 
 
 def test_users_own_dataset_split_by_any_field(tmp_path, cli):

@@ -3,13 +3,14 @@ taken for a finished run, and the same call resumes it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from rft.config import load_params
-from rft.errors import RftStopped
+from rft.errors import RftInputError, RftStopped
 from rft.stages.declare import Where, is_finished
 from rft.stages.pipeline import TRAIN
 from rft.train import recovery
@@ -45,6 +46,9 @@ def test_a_run_stopped_by_its_time_limit_is_resumed_not_kept(real_split, tmp_pat
     assert again.summary == done.summary
 
     other = _where(real_split, run, "train.max_steps=1", "train.max_wall_minutes=null")
-    redone = TRAIN.run(other)  # other inputs: trained afresh
+    with pytest.raises(RftInputError, match="--overwrite"):  # other inputs: never replaced unasked
+        TRAIN.run(other)
+    assert recovery.finished(run)["steps"] == 2 and (run / "best").is_dir()
+    redone = TRAIN.run(dataclasses.replace(other, overwrite=True))  # asked: trained afresh
     assert redone.summary["steps"] == 1
     assert [e["data"]["step"] for e in read_events(run / "events.jsonl") if e["type"] == "metrics"] == [1]

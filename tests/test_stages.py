@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_dvc_yaml_is_what_the_declarations_say(monkeypatch):
     monkeypatch.chdir(ROOT)  # dvc.yaml's paths are relative to the project
     written, declared = dvc.read(ROOT / "dvc.yaml"), dvc.render(Path("params.yaml"))
-    assert list(written["stages"]) == list(declared["stages"]) == ["import", "split", "validate", "train", "eval"]
+    assert list(written["stages"]) == list(declared["stages"]) == [
+        "import", "split", "validate", "train", "eval", "report"]
     for name, stage in declared["stages"].items():
         for part in ("cmd", "deps", "params", "outs", "metrics"):
             assert written["stages"][name].get(part) == stage.get(part), f"dvc.yaml {name}.{part} drifted; " \
@@ -140,3 +141,19 @@ def test_the_run_folder_says_whether_training_is_fresh_resumable_or_finished(tmp
     assert recovery.state(run) == "finished"
     (run / "summary.json").unlink()
     assert recovery.state(run) == "finished"  # final/ is written only once a run is over (DVC removes summaries)
+
+
+def test_rft_run_writes_nothing_git_tracks(monkeypatch):
+    """Every output the demo's stages declare (and the run folder) is ignored by git, so `make run` leaves
+    the tree clean and a report never says "uncommitted changes" because of the run itself."""
+    import subprocess
+
+    from rft.stages.pipeline import PIPELINE
+
+    monkeypatch.chdir(ROOT)
+    where = Where(load_params(Path("params.yaml")), Path("runs/pipeline"), Path("params.yaml"), model_name="NAME")
+    paths = sorted({str(o.path) for s in PIPELINE for o in s.outputs(where)} | {"runs/pipeline/run.json",
+                                                                                  "reports/eval/cases/tuned.jsonl"})
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *paths], capture_output=True, text=True,
+                             check=False).stdout.split()
+    assert sorted(ignored) == paths

@@ -29,7 +29,7 @@ def test_train_on_gpu_with_bf16_and_gradient_checkpointing(tmp_path):
     model = tiny_digit_model(tokenizer).to("cuda", dtype=torch.bfloat16)
     train_path, valid_path = write_prompts(tmp_path / "data", train=16)
     params = load_params(None, [
-        f"grader={json.dumps(DIGIT_GRADER)}", "train.max_steps=3", "train.device=cuda", "train.vllm=false",
+        f"grader={json.dumps(DIGIT_GRADER)}", "train.max_steps=3", "train.device=cuda", "train.generation=hf",
         "train.gradient_checkpointing=true", "train.grpo.max_completion_length=16", "train.grpo.learning_rate=0.02",
         "train.hyperparameters.batch_size=2", "train.grpo.num_generations=4", "tracking.wandb=false"])
     run = train(params, train_path, valid_path, tmp_path / "run", model=model, tokenizer=tokenizer)

@@ -39,7 +39,7 @@ def test_openai_names_map_onto_grpo():
                  "train.hyperparameters.eval_interval=7", "train.hyperparameters.eval_samples=3")
     r = hyperparams.resolve(s, n_train=40, on_gpu=False)
     assert (r.num_generations, r.batch_size, r.total_steps, r.eval_interval, r.eval_samples) == (6, 4, 20, 7, 3)
-    kwargs = hyperparams.grpo_kwargs(s, r, on_gpu=False, use_vllm=False, gradient_checkpointing=False)
+    kwargs = hyperparams.grpo_kwargs(s, r, on_gpu=False, generation="hf", gradient_checkpointing=False)
     assert kwargs["per_device_train_batch_size"] == 24 and kwargs["num_generations"] == 6
     assert kwargs["learning_rate"] == pytest.approx(3e-5) and kwargs["num_train_epochs"] == 2
     assert kwargs["use_cpu"] is True and kwargs["bf16"] is False and kwargs["save_steps"] == 7
@@ -48,7 +48,7 @@ def test_openai_names_map_onto_grpo():
 def test_grpo_knobs_win_and_unknown_ones_are_named():
     s = settings("train.grpo.loss_type=grpo", "train.grpo.beta=0.04", "train.grpo.num_generations=3")
     r = hyperparams.resolve(s, 10, on_gpu=False)
-    kwargs = hyperparams.grpo_kwargs(s, r, False, False, False)
+    kwargs = hyperparams.grpo_kwargs(s, r, False, "hf", False)
     assert (kwargs["loss_type"], kwargs["beta"], kwargs["num_generations"]) == ("grpo", 0.04, 3)
     with pytest.raises(RftInputError, match="not GRPOConfig fields: betta") as err:
         settings("train.grpo.betta=0.1")
@@ -60,7 +60,7 @@ def test_a_grpo_config_from_the_mapping_is_accepted_by_trl(tmp_path):
 
     s = settings()
     r = hyperparams.resolve(s, 20, on_gpu=False)
-    config = GRPOConfig(output_dir=str(tmp_path), **hyperparams.grpo_kwargs(s, r, False, False, False))
+    config = GRPOConfig(output_dir=str(tmp_path), **hyperparams.grpo_kwargs(s, r, False, "hf", False))
     assert config.num_generations == 4 and config.per_device_train_batch_size == 8
 
 

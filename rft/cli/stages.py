@@ -19,6 +19,7 @@ def run_command(
     name: Annotated[str, typer.Argument(help="import, split, validate, train, eval or register")],
     run: RunOpt = Path("runs/dvc"),
     register_as: Annotated[str | None, typer.Option(help="the registry name (register)")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace a run folder holding a run of other inputs (train)")] = False,
     set_: SetOpt = None,
     params: ParamsOpt = Path("params.yaml"),
 ) -> None:
@@ -30,7 +31,7 @@ def run_command(
 
     if name not in STAGES:
         raise typer.BadParameter(f"no stage '{name}'; stages: {', '.join(STAGES)}")
-    where = Where(load_params(params, list(set_ or [])), run, params, register_as)
+    where = Where(load_params(params, list(set_ or [])), run, params, register_as, overwrite)
     if not STAGES[name].applies(where):
         typer.echo(f"{name}: nothing to do with these params")
         return

@@ -48,7 +48,7 @@ class CheckResult:
 
 
 def _lines_suite(required: dict[str, str], answer_field: str | None,
-                 group_by: str, id_field: str) -> list[gxe.Expectation]:
+                 group_by: str | None, id_field: str) -> list[gxe.Expectation]:
     exps: list[gxe.Expectation] = [
         gxe.ExpectColumnValuesToBeInSet(column="messages_shape", value_set=["ok"],
                                         meta={"check": "messages is a non-empty list of chat messages"}),
@@ -56,8 +56,10 @@ def _lines_suite(required: dict[str, str], answer_field: str | None,
                                         meta={"check": "the last message is a user message"}),
         gxe.ExpectColumnValuesToNotBeNull(column="id", meta={"check": f"every line has an id ({id_field})"}),
         gxe.ExpectColumnValuesToBeUnique(column="id", meta={"check": f"ids ({id_field}) are unique across splits"}),
-        gxe.ExpectColumnValuesToNotBeNull(column="group", meta={"check": f"every line has a group key ({group_by})"}),
     ]
+    if group_by:
+        exps.append(gxe.ExpectColumnValuesToNotBeNull(column="group",
+                                                      meta={"check": f"every line has a group key ({group_by})"}))
     for name, kind in required.items():
         exps.append(gxe.ExpectColumnValuesToBeInSet(
             column=f"type:{name}", value_set=[kind], meta={"check": f"field '{name}' is present and a {kind}"}))
@@ -68,11 +70,13 @@ def _lines_suite(required: dict[str, str], answer_field: str | None,
     return exps
 
 
-def _held_out_suite(link_columns: list[str], group_by: str) -> list[gxe.Expectation]:
-    exps: list[gxe.Expectation] = [
-        ExpectNoGroupOverlapAcrossSplits(
-            column="group", value_set={"$PARAMETER": "other_group"},
-            meta={"check": f"no {group_by} of this split occurs in another split (group overlap)"}),
+def _held_out_suite(link_columns: list[str], group_by: str | None) -> list[gxe.Expectation]:
+    exps: list[gxe.Expectation] = []
+    if group_by:  # compared in any case: "KCNT1" in train and "kcnt1" in valid are one gene
+        exps.append(ExpectNoGroupOverlapAcrossSplits(
+            column="group_key", value_set={"$PARAMETER": "other_group"},
+            meta={"check": f"no {group_by} of this split occurs in another split (group overlap, any case)"}))
+    exps += [
         ExpectNoPromptInOtherSplit(
             column="prompt_sha", value_set={"$PARAMETER": "other_prompt_sha"},
             meta={"check": "no prompt of this split occurs in another split"}),
@@ -128,16 +132,27 @@ class SuiteRunner:
                            "partial_unexpected_count": self.examples}))
         outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters or {})
         (suite_result,) = outcome.run_results.values()
-        return [self._check(suite_name, split, len(frame), r) for r in suite_result.results]
+        return [self._check(suite_name, split, frame, r) for r in suite_result.results]
 
-    def _check(self, suite: str, split: str, rows: int, r) -> CheckResult:
+    def _check(self, suite: str, split: str, frame: pd.DataFrame, r) -> CheckResult:
         config = r.expectation_config
         column = config.kwargs.get("column", "")
-        examples = [{"where": item.get("where"), "value": _plain(item.get(column))}
+        rows = len(frame)
+        examples = [{"where": item.get("where"), "value": _plain(self._shown(frame, column, item))}
                     for item in (r.result.get("unexpected_index_list") or [])[: self.examples]]
         return CheckResult(suite=suite, split=split, check=(config.meta or {}).get("check", config.type),
                            expectation=config.type, column=self.labels.get(column, column), success=bool(r.success), rows=rows,
                            failed_rows=int(r.result.get("unexpected_count") or 0), examples=examples)
+
+    @staticmethod
+    def _shown(frame: pd.DataFrame, column: str, item: dict):
+        """The failing row's value as the file spells it: groups are compared casefolded (group_key), but
+        the error names the line's own 'KCTD1', not 'kctd1'."""
+        if column == "group_key" and "group" in frame.columns:
+            match = frame.loc[frame["where"] == item.get("where"), "group"]
+            if len(match):
+                return match.iloc[0]
+        return item.get(column)
 
     def finish(self) -> None:
         """Swap the freshly built data docs into place."""
@@ -163,9 +178,9 @@ def _plain(value: object) -> object:
     return value
 
 
-def run_suites(frames: Frames, *, required: dict[str, str], answer_field: str | None, group_by: str,
+def run_suites(frames: Frames, *, required: dict[str, str], answer_field: str | None, group_by: str | None,
                id_field: str, link_by: list[str], examples: int, docs_dir: Path | None) -> list[CheckResult]:
-    labels = {"group": group_by, "id": id_field, **{f"link:{f}": f for f in link_by}}
+    labels = {"group": group_by, "group_key": group_by, "id": id_field, **{f"link:{f}": f for f in link_by}}
     runner = SuiteRunner(examples, docs_dir, labels)
     try:
         lines = frames.lines
@@ -174,7 +189,7 @@ def run_suites(frames: Frames, *, required: dict[str, str], answer_field: str | 
         link_columns = [f"link:{f}" for f in link_by if lines[f"link:{f}"].notna().any()]
         for split in sorted(set(lines["split"]) - {"train"}):
             mine, others = lines[lines["split"] == split], lines[lines["split"] != split]
-            parameters = {"other_group": sorted(others["group"].dropna().astype(str).unique()),
+            parameters = {"other_group": sorted(others["group_key"].dropna().astype(str).unique()),
                           "other_prompt_sha": sorted(others["prompt_sha"].unique())}
             for column in link_columns:
                 parameters[_parameter(column)] = sorted(others[column].dropna().astype(str).unique())

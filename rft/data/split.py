@@ -1,8 +1,10 @@
 """Stage `split`: lines -> train / valid (/ test), disjoint by a group key.
 
-Groups are values of `group_by` (the causative gene by default). Values that share any
-`link_by` field (a disease) are merged into one component, and a component never straddles
-two splits. Everything is deterministic for a seed.
+Groups are values of `group_by` (the causative gene by default), compared in any case ("KCNT1" and
+"kcnt1" are one group). Values that share any `link_by` field (a disease) are merged into one
+component, and a component never straddles two splits. Everything is deterministic for a seed.
+`group_by: null` makes every line its own group: a seeded random split, with nothing guarding
+against leaks between lines that belong together.
 """
 
 from __future__ import annotations
@@ -36,14 +38,17 @@ class SplitResult:
         }
 
 
-def _group_value(line: dict, key: str, source: str, number: int) -> str:
+def _group_value(line: dict, key: str | None, source: str, number: int) -> tuple[str, str]:
+    """(how it compares, how it is shown)."""
+    if key is None:
+        return f"line {number}", f"line {number}"
     value = line.get(key)
     if value is None or value == "":
         raise RftInputError(source, "group key is missing or empty", line=number, field=key)
     if not isinstance(value, (str, int, bool)):
         raise RftInputError(source, f"group key must be a string or number, got {type(value).__name__}",
                             line=number, field=key)
-    return str(value)
+    return str(value).strip().casefold(), str(value)
 
 
 class _UnionFind:
@@ -80,20 +85,37 @@ def linked_groups(rows: list[dict], group_by: str, link_by: list[str]) -> list[s
     return [None if value is None else uf.find(value) for value in values]
 
 
+def _too_few(name: str, cfg: SplitConfig, splits: dict[str, list[dict]], lines: int, groups: int,
+             components: int, capped: int) -> str:
+    """Which settings to change, with the counts that decide it."""
+    what = f"{groups} groups of '{cfg.group_by}'" if cfg.group_by else f"{lines} lines"
+    if cfg.group_by and components < groups:
+        what += f" ({components} once linked by {', '.join(cfg.link_by)})"
+    filled = ", ".join(f"{n} {len(r)} lines" for n, r in splits.items())
+    return (f"not enough data to fill the {name} split: {lines} lines, {what}; filled {filled}"
+            + (f"; {capped} lines over split.per_group_cap={cfg.per_group_cap} left out" if capped else "")
+            + f". Lower split.valid_size (now {cfg.valid_size})"
+            + (f" or split.test_size (now {cfg.test_size})" if cfg.test_size else "")
+            + (", set split.train_size: null (every remaining line)" if cfg.train_size is not None else "")
+            + (", or group by a finer field (split.group_by)" if cfg.group_by else ""))
+
+
 def split_lines(numbered: list[tuple[int, dict]], cfg: SplitConfig, source: str) -> SplitResult:
     """Split (line number, line) pairs; line numbers are only for error messages."""
     by_group: dict[str, list[dict]] = defaultdict(list)
     uf = _UnionFind()
     first_with_link: dict[tuple[str, str], str] = {}
+    shown: dict[str, str] = {}  # the first spelling met names a group in the summary
     for number, line in numbered:
-        value = _group_value(line, cfg.group_by, source, number)
+        value, spelled = _group_value(line, cfg.group_by, source, number)
+        shown.setdefault(value, spelled)
         by_group[value].append(line)
         uf.find(value)
         for link in cfg.link_by:
             linked = line.get(link)
             if linked in (None, ""):
                 continue
-            other = first_with_link.setdefault((link, str(linked)), value)
+            other = first_with_link.setdefault((link, str(linked).strip().casefold()), value)
             uf.union(value, other)
 
     rng = random.Random(cfg.seed)
@@ -125,13 +147,13 @@ def split_lines(numbered: list[tuple[int, dict]], cfg: SplitConfig, source: str)
         room = len(rows) if targets[current] is None else targets[current] - len(splits[current])
         splits[current].extend(rows[:room])
         dropped_to_size += max(0, len(rows) - room)
-        groups[current].extend(sorted(components[root]))
+        groups[current].extend(sorted(shown[v] for v in components[root]))
 
     for name, rows in splits.items():
         if not rows:
-            raise RftInputError(source, f"not enough groups of '{cfg.group_by}' to fill the {name} split "
-                                f"({len(by_group)} groups in all)")
-    merged = sorted(sorted(vs) for vs in components.values() if len(vs) > 1)
+            raise RftInputError(source, _too_few(name, cfg, splits, len(numbered), len(by_group), len(components),
+                                                 dropped_by_cap))
+    merged = sorted(sorted(shown[v] for v in vs) for vs in components.values() if len(vs) > 1)
     return SplitResult(splits=splits, groups={k: sorted(v) for k, v in groups.items()},
                        dropped_by_cap=dropped_by_cap, dropped_to_size=dropped_to_size,
                        components_merged=merged)

@@ -64,16 +64,22 @@ def split_key(source: str | Path, cfg: SplitConfig, prompt: PromptConfig) -> str
 def ensure_split(params) -> bool:
     """Split the params' lines (or cases) into split.out_dir unless it already holds this very split;
     True when it split. Drivers that need a split (rft ablate) call it, so a changed setting is never
-    met with a stale split."""
+    met with a stale split. OpenAI's two files (data.train, data.valid) are taken as they are."""
+    from rft.data.given_split import given_key, take_given_files
+
+    given = params.data.given()
     source = params.data.lines or params.data.cases
+    key = given_key(given, params.validate_.id_field) if given else split_key(source, params.split, params.prompt)
     recorded = Path(params.split.out_dir) / "split.json"
     if recorded.is_file() and (Path(params.split.out_dir) / "train.jsonl").is_file():
         try:
-            if json.loads(recorded.read_text(encoding="utf-8")).get("key") == split_key(source, params.split,
-                                                                                         params.prompt):
+            if json.loads(recorded.read_text(encoding="utf-8")).get("key") == key:
                 return False
         except ValueError:  # an unreadable split.json: split again
             pass
+    if given:
+        take_given_files(params.split.out_dir, given, params.validate_.id_field)
+        return True
     which = {"lines": params.data.lines} if params.data.lines else {"cases": params.data.cases}
     split_files(params.split.out_dir, params.split, params.prompt, **which)
     return True

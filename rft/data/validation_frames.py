@@ -59,15 +59,21 @@ def prompt_text(messages: object) -> str:
 
 
 def answer_in_prompt(answer: object, prompt: str) -> bool:
-    """The answer as a whole token of the prompt (case-sensitive: gene symbols are upper case), outside
-    a hybrid prompt's candidates block."""
+    """The answer as a whole word of the prompt, in any case ("Gout" gives away "gout"), outside a hybrid
+    prompt's candidates block."""
     from rft.data.candidates import strip_candidates
 
     if not isinstance(answer, str) or not answer.strip():
         return False
     prompt = strip_candidates(prompt)
     pattern = r"(?<![A-Za-z0-9_-])" + re.escape(answer.strip()) + r"(?![A-Za-z0-9_-])"
-    return re.search(pattern, prompt) is not None
+    return re.search(pattern, prompt, flags=re.IGNORECASE) is not None
+
+
+def group_key(value: object) -> object:
+    """How groups compare across splits: "KCNT1" and " kcnt1" are one group."""
+    key = _key(value)
+    return key.strip().casefold() if isinstance(key, str) else key
 
 
 def _key(value: object) -> object:
@@ -85,7 +91,7 @@ class Frames:
     hpo: pd.DataFrame  # one row per HPO id in any hpo field
 
 
-def build_frames(splits: dict[str, list[tuple[str, dict]]], *, id_field: str, group_by: str,
+def build_frames(splits: dict[str, list[tuple[str, dict]]], *, id_field: str, group_by: str | None,
                  link_by: list[str], answer_field: str | None, required: dict[str, str],
                  hpo_fields: list[str]) -> Frames:
     """`splits` maps a split name to (where, line) pairs."""
@@ -99,7 +105,8 @@ def build_frames(splits: dict[str, list[tuple[str, dict]]], *, id_field: str, gr
                 "split": split,
                 "where": where,
                 "id": _key(line.get(id_field)),
-                "group": _key(line.get(group_by)),
+                "group": _key(line.get(group_by)) if group_by else None,
+                "group_key": group_key(line.get(group_by)) if group_by else None,
                 "messages_shape": messages_shape(messages),
                 "last_role": last.get("role") if isinstance(last, dict) else None,
                 "prompt_sha": hashlib.sha1(prompt.encode("utf-8")).hexdigest(),

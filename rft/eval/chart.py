@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rft.eval.colors import model_colors
+
 
 def _pyplot():
     import matplotlib
@@ -22,30 +24,40 @@ def _interval_words(report: dict) -> str:
 
 
 def draw_chart(report: dict, path: Path) -> Path | None:
-    """PNG at `path`; None when there are no ranking metrics to draw."""
+    """PNG at `path`: top@k per model for rankings, the mean reward for any other task; None when there is
+    neither."""
     import numpy as np
 
     models = report["models"]
-    names = [n for n in next(iter(models.values()))["metric_names"] if n.startswith("top@")]
+    known = next(iter(models.values()))["metric_names"]
+    names = [n for n in known if n.startswith("top@")] or [n for n in ("reward_mean",) if n in known]
     if not names:
         return None
+    scale = 100 if names[0].startswith("top@") else 1
     plt = _pyplot()
     width = 0.8 / len(models)
     x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(1.6 + 1.6 * len(names) + 0.3 * len(models) * len(names), 4.2), dpi=120)
+    colors = model_colors(list(models))
+    fig, ax = plt.subplots(figsize=(2.4 + 1.8 * len(names) + 0.4 * len(models) * len(names), 4.6), dpi=120)
     for i, (label, entry) in enumerate(models.items()):
         m = entry["metrics"]
-        values = np.array([100 * m[n]["value"] for n in names])
-        err = np.array([[100 * (m[n]["value"] - m[n]["lo"]) for n in names],
-                        [100 * (m[n]["hi"] - m[n]["value"]) for n in names]])
-        bars = ax.bar(x + (i - (len(models) - 1) / 2) * width, values, width, yerr=err, capsize=3, label=label)
-        ax.bar_label(bars, labels=[f"{v:.0f}" for v in values], padding=2, fontsize=8)
-    ax.set_xticks(x, names)
-    ax.set_ylabel("cases with the right answer (%)")
-    ax.set_ylim(0, min(100, max(10, ax.get_ylim()[1] * 1.1)))
+        values = np.array([scale * m[n]["value"] for n in names])
+        err = np.array([[scale * (m[n]["value"] - m[n]["lo"]) for n in names],
+                        [scale * (m[n]["hi"] - m[n]["value"]) for n in names]])
+        bars = ax.bar(x + (i - (len(models) - 1) / 2) * width, values, width, yerr=err, capsize=3, label=label,
+                      color=colors[label])
+        ax.bar_label(bars, labels=[f"{v:.0f}" if scale == 100 else f"{v:.2f}" for v in values], padding=2, fontsize=11)
+    ax.set_xticks(x, names, fontsize=12)
+    ax.tick_params(axis="y", labelsize=11)
+    if scale == 100:
+        ax.set_ylabel("cases with the right answer (%)", fontsize=12)
+        ax.set_ylim(0, min(100, max(10, ax.get_ylim()[1] * 1.1)))
+    else:
+        ax.set_ylabel("mean reward", fontsize=12)
     ax.set_title(f"{report['cases']} cases of {Path(report['split']).name} ({report['prompt_mode']}); "
-                 f"{_interval_words(report)}", fontsize=9)
-    ax.legend(fontsize=8, frameon=False)
+                 f"{_interval_words(report)}", fontsize=11)
+    # beside the plot, so it never covers a bar
+    ax.legend(fontsize=11, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path)
@@ -75,9 +87,9 @@ def draw_paired(report: dict, path: Path) -> Path | None:
             y += 1
         y += 0.5
     ax.axvline(0, color="#999", lw=1)
-    ax.set_yticks([t for t, _ in ticks], [label for _, label in ticks], fontsize=8)
+    ax.set_yticks([t for t, _ in ticks], [label for _, label in ticks], fontsize=10)
     ax.set_xlabel("difference (points)" if scale == 100 else "difference")
-    ax.set_title(f"paired differences, same cases; {_interval_words(report)}", fontsize=9)
+    ax.set_title(f"paired differences, same cases; {_interval_words(report)}", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class EvalConfig(BaseModel):
@@ -13,7 +15,19 @@ class EvalConfig(BaseModel):
     models: list[str] = ["base", "baseline"]
     max_cases: int | None = Field(None, ge=1, description="the first N cases only (smoke runs)")
     max_new_tokens: int = Field(256, ge=1)
-    batch_size: int | None = Field(None, ge=1, description="prompts per generate call; default 8 CPU, 32 GPU")
+    batch_size: int | None = Field(None, ge=1, description="prompts per generate call; default 8 CPU, 32 GPU, "
+                                   "256 with continuous batching")
+    # who writes the answers of local models: auto (continuous batching on a GPU, plain generate on a CPU),
+    # hf, continuous; vllm is refused here for now (training can use it)
+    generation: Literal["auto", "hf", "continuous", "vllm"] = "auto"
+
+    @field_validator("generation")
+    @classmethod
+    def _no_vllm_yet(cls, value: str) -> str:
+        if value == "vllm":  # refused when the params are read, not after a model has loaded
+            raise ValueError("vllm is not available for evaluation yet (it loads adapters its own way and has not "
+                             "been run by this project); auto takes continuous batching on a GPU")
+        return value
     # Ranking metrics: where an answer's ranked list is and what the right answer is (null: no ranks,
     # only the grader's reward, for tasks that are not rankings).
     ranked: str = "{{sample.output_json.genes}}"

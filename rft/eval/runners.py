@@ -88,6 +88,7 @@ def _saved(path: str, rows: list[dict], id_field: str) -> Answers:
 def _local(model_name: str, adapter: str | None, rows: list[dict], cfg) -> Answers:
     import torch
 
+    from rft.models.backends import choose_for_eval
     from rft.models.generate import generate
     from rft.models.loading import load_causal_lm
 
@@ -101,13 +102,14 @@ def _local(model_name: str, adapter: str | None, rows: list[dict], cfg) -> Answe
 
         model = PeftModel.from_pretrained(model, adapter).eval()
     on_gpu = model.device.type == "cuda"
-    batch = cfg.batch_size or (32 if on_gpu else 8)
+    engine = choose_for_eval(cfg.generation, on_gpu)
+    batch = cfg.batch_size or (256 if engine == "continuous" else 32 if on_gpu else 8)
     started = time.perf_counter()
     texts, tokens = [], []
     starts = range(0, len(rows), batch)
     for start in progress(starts, f"answers from {adapter or model_name}", unit="batch", total=len(starts)):
         chunk = [r["messages"] for r in rows[start:start + batch]]
-        t, n = generate(model, tokenizer, chunk, 1, cfg.max_new_tokens, 1.0, len(chunk), cfg.seed)
+        t, n = generate(model, tokenizer, chunk, 1, cfg.max_new_tokens, 1.0, len(chunk), cfg.seed, engine)
         texts += t
         tokens += n
     seconds = time.perf_counter() - started

@@ -45,14 +45,20 @@ def _config(spec: Any, base: Path, source: str, prefix: str) -> tuple[Any, Path 
 @dataclass(frozen=True)
 class GraderSet:
     specs: tuple[GraderSpec, ...]
+    response_format: dict | None = None  # OpenAI's; every answer is checked against its schema
 
     @classmethod
-    def resolve(cls, grader: Any, weighted: list | None, params_file: str | Path) -> GraderSet:
+    def resolve(cls, grader: Any, weighted: list | None, params_file: str | Path,
+                response_format: dict | None = None) -> GraderSet:
         """`weighted` (train.graders) wins over the single `grader`; errors name the params file."""
         source, base = str(params_file), Path(params_file).parent
+        if response_format is not None:
+            from rft.graders.response_format import schema_of
+
+            schema_of(response_format, source)  # refused now, by field, if it cannot work
         if not weighted:
             config, file = _config(grader, base, source, "grader")
-            return cls((GraderSpec(config.name, config, 1.0, file),))
+            return cls((GraderSpec(config.name, config, 1.0, file),), response_format)
         specs = []
         for i, entry in enumerate(weighted):
             if not isinstance(entry, dict) or "grader" not in entry:
@@ -66,7 +72,7 @@ class GraderSet:
             specs.append(GraderSpec(config.name, config, weight, file))
         if len({s.name for s in specs}) != len(specs):
             raise RftInputError(source, "grader names must be unique", field="train.graders")
-        return cls(tuple(specs))
+        return cls(tuple(specs), response_format)
 
     @property
     def names(self) -> list[str]:
@@ -78,11 +84,17 @@ class GraderSet:
 
     def content(self) -> list[dict]:
         """What the graders are, files read: part of the cache key of every stage that grades."""
-        return [{"name": s.name, "weight": s.weight, "config": s.config.model_dump(mode="json")} for s in self.specs]
+        return [{"name": s.name, "weight": s.weight, "config": s.config.model_dump(mode="json")} for s in self.specs] \
+            + ([{"response_format": self.response_format}] if self.response_format is not None else [])
 
     def build(self) -> list[NamedGrader]:
         """Live graders; close each (`close(built)`) when done."""
-        return [NamedGrader(s.name, build_grader(s.config), s.weight) for s in self.specs]
+        if self.response_format is None:
+            return [NamedGrader(s.name, build_grader(s.config), s.weight) for s in self.specs]
+        from rft.graders.response_format import SchemaChecked, schema_of
+
+        schema = schema_of(self.response_format, "response_format")
+        return [NamedGrader(s.name, SchemaChecked(build_grader(s.config), schema), s.weight) for s in self.specs]
 
 
 def weighted(rewards: dict[str, list[float]], graders: list[NamedGrader]) -> list[float]:

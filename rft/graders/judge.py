@@ -3,6 +3,10 @@
 `model: "gpt-4.1-mini"` (any name) goes to RFT_JUDGE_BASE_URL (else OPENAI_BASE_URL, else
 api.openai.com/v1) with RFT_JUDGE_API_KEY (else OPENAI_API_KEY). `model: "local:PATH"` runs a local
 model: a folder, a GGUF file, or `local:smollm2-135m-instruct` for the embedded default.
+
+As OpenAI runs them, the grader's messages go out as written (no instruction of ours is added): the
+output format is asked for through the request (`response_format` with a JSON schema), and a server that
+refuses that field is asked again without it, once, and remembered.
 """
 
 from __future__ import annotations
@@ -42,9 +46,21 @@ class HttpJudge:
         self.client = ChatClient(model, base_url, api_key, timeout)
         self.model, self.base = model, self.client.base
 
-    def chat(self, messages: list[dict], params=None) -> JudgeReply:
+        self.structured: bool | None = None  # None: not yet known whether the server takes response_format
+
+    def chat(self, messages: list[dict], params=None, schema: dict | None = None) -> JudgeReply:
+        sampling = _sampling(params)
         try:
-            return self.client.complete(messages, **_sampling(params))
+            if schema is not None and self.structured is not False:
+                try:
+                    reply = self.client.complete(messages, **sampling, response_format=schema)
+                    self.structured = True
+                    return reply
+                except ChatFailed as err:
+                    if self.structured or err.status not in (400, 422):
+                        raise
+                    self.structured = False  # a server without structured outputs: the reply is parsed as text
+            return self.client.complete(messages, **sampling)
         except ChatFailed as err:
             raise GraderFault("model_grader_server_error", str(err)) from None
 
@@ -55,7 +71,8 @@ class LocalJudge:
         self.lock = threading.Lock()
         self.loaded = None
 
-    def chat(self, messages: list[dict], params=None) -> JudgeReply:
+    def chat(self, messages: list[dict], params=None, schema: dict | None = None) -> JudgeReply:
+        """`schema` is not enforced here (plain generate): the reply is parsed as text."""
         import torch
 
         from rft.models.loading import load_causal_lm
@@ -64,7 +81,8 @@ class LocalJudge:
             if self.loaded is None:
                 self.loaded = load_causal_lm(self.path)
             model, tokenizer = self.loaded
-            chat = [{**m, "role": "system" if m["role"] == "developer" else m["role"]} for m in messages]
+            chat = [{"role": "system" if m["role"] == "developer" else m["role"], "content": _plain(m["content"])}
+                    for m in messages]
             ids = tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt",
                                                 return_dict=True).to(model.device)
             sampling = _sampling(params)
@@ -76,6 +94,13 @@ class LocalJudge:
             new = out[0, ids["input_ids"].shape[1]:]
             usage = {"prompt_tokens": int(ids["input_ids"].shape[1]), "completion_tokens": int(new.shape[0])}
             return JudgeReply(tokenizer.decode(new, skip_special_tokens=True), usage=usage)
+
+
+def _plain(content: object) -> str:
+    """A local chat template takes text: the text parts, joined."""
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return content if isinstance(content, str) else json.dumps(content)
 
 
 @lru_cache(maxsize=8)
@@ -113,10 +138,3 @@ def render_messages(templates: list, sample: dict, item: dict) -> list[dict]:
             content = message.content
         out.append({"role": message.role, "content": content})
     return out
-
-
-def with_format(messages: list[dict], instruction: str) -> list[dict]:
-    """Add the answer-format instruction to the first system message, or as a new one."""
-    if messages and messages[0]["role"] in ("system", "developer") and isinstance(messages[0]["content"], str):
-        return [{**messages[0], "content": messages[0]["content"] + "\n\n" + instruction}, *messages[1:]]
-    return [{"role": "system", "content": instruction}, *messages]

@@ -7,6 +7,7 @@ or a whole fine-tuning job (`{"method": {"reinforcement": {"grader": ...}}}`).
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ def _unwrap(raw: Any) -> Any:
             return raw["grader"]
         reinforcement = (raw.get("method") or {}).get("reinforcement") if isinstance(raw.get("method"), dict) else None
         if isinstance(reinforcement, dict) and isinstance(reinforcement.get("grader"), dict):
+            rest = sorted({*(k for k in raw if k != "method"), *(k for k in reinforcement if k != "grader")})
+            if rest:  # said, not dropped in silence: only `rft run --job` reads the rest of a job
+                print(f"warning: only the grader of this job is read here; {', '.join(rest)} are not "
+                      "(`rft run --job FILE` reads the whole job)", file=sys.stderr)
             return reinforcement["grader"]
     return raw
 

@@ -184,7 +184,7 @@ InnerGraderConfig = Annotated[_Inner, Field(discriminator="type")]  # multi cann
 
 class MultiConfig(_Config):
     type: Literal["multi"]
-    name: str
+    name: str = "multi"  # OpenAI's jobs accept a multi grader without one
     graders: dict[str, InnerGraderConfig] = Field(min_length=1)
     calculate_output: str
 

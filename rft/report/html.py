@@ -1,7 +1,8 @@
-"""The stakeholder report as one self-contained HTML file: charts embedded as PNG, the metrics table,
-the model card facts, the data and code versions, and a per-case table (input, reasoning, ranked
-genes, pass or fail) that filters by model, outcome and text, like the demo's data tab. No network:
-no CDN, no fonts, no scripts from elsewhere."""
+"""The stakeholder report as one self-contained HTML file: a verdict sentence from the paired comparison,
+what each model row is, charts embedded as PNG, the metrics tables, the model card with the run's own
+lineage, and a per-case table that filters by model, outcome and text, like the demo's data tab. For a
+ranking task a case shows the ranked list and the rank; for any other task the reward, the grader's
+sub-scores and the reference. No network: no CDN, no fonts, no scripts from elsewhere."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from rft.eval.table import Table, interval_note, tables
 from rft.report.collect import ReportData
 from rft.report.curve import draw_reward_curve
+from rft.report.verdict import copying_note, model_notes, verdict
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1200px;color:#222;padding:0 1rem}
@@ -22,24 +24,32 @@ table{border-collapse:collapse;width:100%} th,td{border-bottom:1px solid #eee;pa
 vertical-align:top} th{background:#f6f6f6} .muted{color:#777} .pass{color:#0a7a2f;font-weight:600}
 .fail{color:#b3261e;font-weight:600} img{max-width:100%} .charts{display:flex;gap:1rem;flex-wrap:wrap;align-items:flex-start} .charts img{max-width:49%}
 .filters{display:flex;gap:.6rem;margin:.6rem 0} code{background:#f3f3f3;padding:0 3px}
+.verdict{font-size:1.15rem;font-weight:600;margin:.8rem 0} .smoke{background:#fff4d6;border:1px solid #e0b84c;
+padding:.5rem .8rem;border-radius:4px} .note{color:#8a4b00}
 details summary{cursor:pointer;color:#555} pre{white-space:pre-wrap;margin:.3rem 0}
 """
 
 SCRIPT = """
 const cases = JSON.parse(document.getElementById('cases').textContent);
 const prompts = JSON.parse(document.getElementById('prompts').textContent);
+const ranking = JSON.parse(document.getElementById('ranking').textContent);
 const body = document.querySelector('#case-table tbody');
 const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+const outcome = c => c.passed === null || c.passed === undefined ? '<td class="muted">–</td>'
+  : `<td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? 'pass' : 'fail'}</td>`;
+const scores = s => Object.entries(s || {}).map(([k, v]) => `${esc(k)} ${v}`).join('<br>');
 function render() {
-  const model = document.getElementById('f-model').value, outcome = document.getElementById('f-outcome').value;
+  const model = document.getElementById('f-model').value, wanted = document.getElementById('f-outcome').value;
   const text = document.getElementById('f-text').value.toLowerCase();
-  const rows = cases.filter(c => (!model || c.model === model) && (!outcome || (outcome === 'pass') === c.passed)
+  const rows = cases.filter(c => (!model || c.model === model) && (!wanted || (wanted === 'pass') === (c.passed === true))
     && (!text || JSON.stringify(c).toLowerCase().includes(text) || (prompts[c.case_id] || '').toLowerCase().includes(text)));
   const rowClass = 'case-row';  // (not spelled out in the markup, so rendered rows can be counted)
   body.innerHTML = rows.map(c => `<tr class="${rowClass}"><td>${esc(c.model)}</td><td>${esc(c.case_id)}
     <details><summary>input</summary><pre>${esc(prompts[c.case_id])}</pre></details></td>
-    <td>${esc(c.reasoning)}</td><td>${esc(c.ranked.join(', '))}</td><td>${esc(c.answer)}</td>
-    <td>${c.rank ?? '–'}</td><td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? 'pass' : 'fail'}</td></tr>`).join('');
+    <td>${esc(c.reasoning)}</td>` + (ranking
+      ? `<td>${esc(c.ranked.join(', '))}</td><td>${esc(c.answer)}</td><td>${c.rank ?? '–'}</td>`
+      : `<td>${esc(c.reference)}</td><td>${c.reward}</td><td>${scores(c.scores)}</td>`)
+    + `${outcome(c)}</tr>`).join('');
   document.getElementById('shown').textContent = `${rows.length} of ${cases.length} answers`;
 }
 for (const id of ['f-model', 'f-outcome', 'f-text']) document.getElementById(id).addEventListener('input', render);
@@ -82,9 +92,34 @@ def _facts(data: ReportData) -> str:
              ("resolved hyperparameters", json.dumps(run["resolved"]) if run.get("resolved") else None),
              ("training", f"{summary['steps']} steps, best step {summary['best_step']}" if summary else None),
              ("git commit", (data.git.get("commit") or "?") + (" (uncommitted changes)" if data.git.get("dirty") else "")),
-             *((f"data: {k}", f"md5 {v}") for k, v in data.data_versions.items())]
+             ("profile", data.profile),
+             *((f"data {k}", f"content hash {v}") for k, v in data.data_versions.items())]
     return "<table>" + "".join(f"<tr><th>{html.escape(k)}</th><td><code>{html.escape(str(v))}</code></td></tr>"
                                for k, v in items if v) + "</table>"
+
+
+def _rows_explained(data: ReportData) -> str:
+    notes = model_notes(data.evaluation)
+    return "<table>" + "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(words)}</td></tr>"
+                               for label, words in notes.items()) + "</table>"
+
+
+def _header(data: ReportData) -> str:
+    parts = []
+    if data.profile == "smoke":
+        parts.append("<p class='smoke'><b>Smoke run.</b> The <code>smoke</code> profile trains a few steps on a few "
+                     "cases to check that the pipeline runs end to end; its figures are not a result.</p>")
+    parts.append(f"<p class='verdict' id='verdict'>{html.escape(verdict(data.evaluation))}</p>")
+    if (copying := copying_note(data.evaluation)) is not None:
+        parts.append(f"<p class='note'>{html.escape(copying)}</p>")
+    return "\n".join(parts)
+
+
+def _case_head(data: ReportData) -> str:
+    columns = (["ranked genes", "answer", "rank"] if data.ranking else ["reference", "reward", "sub-scores"])
+    threshold = "" if data.ranking or data.pass_threshold is None else f" (reward ≥ {data.pass_threshold:g})"
+    heads = ["model", "case", "answer given" if not data.ranking else "reasoning", *columns, f"outcome{threshold}"]
+    return "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in heads) + "</tr>"
 
 
 def render_html(data: ReportData) -> str:
@@ -93,28 +128,32 @@ def render_html(data: ReportData) -> str:
         curve_img = _img(curve, "reward per step")
     models = "".join(f"<option>{html.escape(m)}</option>" for m in data.evaluation["models"])
     charts = _img(data.eval_dir / "chart.png", "top@k per model") + _img(data.eval_dir / "paired.png", "paired differences")
+    passing = "pass (right answer first)" if data.ranking else "pass"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(data.title)}</title><style>{STYLE}</style></head>
 <body>
 <h1>{html.escape(data.title)}</h1>
 <p class="muted">evaluated {html.escape(data.evaluation.get('created', ''))}; {data.evaluation['cases']} cases of
 <code>{html.escape(data.evaluation['split'])}</code>; {html.escape(interval_note(data.evaluation))}</p>
+{_header(data)}
 <h2>Results</h2>
 {_results(data.evaluation)}
+<p class="muted">What each row is:</p>
+{_rows_explained(data)}
 <div class="charts">{charts}{curve_img}</div>
 <h2>Model card</h2>
 {_facts(data)}
 <h2>Answers, case by case</h2>
 <div class="filters">
 <label>model <select id="f-model"><option value="">all</option>{models}</select></label>
-<label>outcome <select id="f-outcome"><option value="">all</option><option value="pass">pass (right gene first)</option>
+<label>outcome <select id="f-outcome"><option value="">all</option><option value="pass">{passing}</option>
 <option value="fail">fail</option></select></label>
-<label>search <input id="f-text" type="search" placeholder="gene, case, phenotype"></label>
+<label>search <input id="f-text" type="search" placeholder="answer, case, input"></label>
 <span id="shown" class="muted"></span></div>
-<table id="case-table"><thead><tr><th>model</th><th>case</th><th>reasoning</th><th>ranked genes</th><th>answer</th>
-<th>rank</th><th>outcome</th></tr></thead><tbody></tbody></table>
+<table id="case-table"><thead>{_case_head(data)}</thead><tbody></tbody></table>
 {_json_script('cases', data.cases)}
 {_json_script('prompts', data.prompts)}
+{_json_script('ranking', data.ranking)}
 <script>{SCRIPT}</script>
 </body></html>
 """

@@ -25,12 +25,15 @@ class Where:
     run_dir: Path
     params_file: Path = Path("params.yaml")
     model_name: str | None = None  # register under this name (the register stage runs only with one)
+    overwrite: bool = False  # a run folder holding a run of other inputs may be replaced
 
 
 @dataclass(frozen=True)
 class Output:
     path: Path
-    cache: bool = True   # DVC keeps it in its cache (False: small files git tracks)
+    # DVC keeps it in its cache and git ignores it (False: git tracks it). Generated results are never
+    # tracked by git, so `rft run` leaves the tree clean; DVC still diffs metrics through its cache.
+    cache: bool = True
     metric: bool = False  # DVC shows it with `dvc metrics`
 
 

@@ -31,7 +31,7 @@ def _params(stage: Stage, raw: dict) -> list[str]:
 
     keys = ["profile"]
     for section in stage.sections:
-        keys += ["grader", "train.graders"] if section == "graders" else [] if section == "model_name" else [section]
+        keys += ["grader", "train.graders", "response_format"] if section == "graders" else [] if section == "model_name" else [section]
     tops = {k for k in keys if "." not in k}  # "train" covers "train.graders"
     keys = [k for k in keys if "." not in k or k.split(".")[0] not in tops]
     return [k for k in dict.fromkeys(keys) if present(k)]
@@ -43,8 +43,9 @@ def dvc_stage(stage: Stage, where: Where, raw: dict) -> dict:
         deps.append(str(profile_path(where.params.profile, where.params_file)))
     outs = [str(o.path) if o.cache else {str(o.path): {"cache": False}}
             for o in stage.outputs(where) if not o.metric]
-    metrics = [{str(o.path): {"cache": False}} for o in stage.outputs(where) if o.metric]
-    out = {"cmd": f"rft stages run {stage.name} --run {where.run_dir}", "deps": list(dict.fromkeys(deps)),
+    metrics = [str(o.path) if o.cache else {str(o.path): {"cache": False}} for o in stage.outputs(where) if o.metric]
+    # --overwrite: DVC re-runs a stage because its deps changed, so replacing the old run is what it asks.
+    out = {"cmd": f"rft stages run {stage.name} --run {where.run_dir} --overwrite", "deps": list(dict.fromkeys(deps)),
            "params": _params(stage, raw)}
     if metrics:
         out["metrics"] = metrics

@@ -1,4 +1,5 @@
-"""The pipeline's stages, each declared once: import -> split -> validate -> train -> eval -> register.
+"""The pipeline's stages, each declared once: import -> split -> validate -> train -> eval -> register
+-> report.
 
 `rft stages run NAME` (what dvc.yaml calls), the `rft` commands and the Prefect flow all run these.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from rft.errors import RftStopped, RftValidationFailed
+from rft.errors import RftInputError, RftStopped, RftValidationFailed
 from rft.stages.declare import Output, Result, Stage, Where, stage_key
 
 
@@ -16,8 +17,10 @@ def split_dir(w: Where) -> Path:
     return Path(w.params.split.out_dir)
 
 
-def split_source(w: Where) -> Path:
-    return Path(w.params.data.lines or w.params.data.cases)
+def split_sources(w: Where) -> list[Path]:
+    """What the split reads: the user's two files, their lines, or the imported cases."""
+    d = w.params.data
+    return [Path(f) for f in d.given().values()] if d.given() else [Path(d.lines or d.cases)]
 
 
 def split_files(w: Where) -> dict[str, Path]:
@@ -55,7 +58,7 @@ IMPORT = Stage(
     "import", sections=("data",),
     code=("rft/data/import_phenopackets.py", "rft/data/phenopacket_convert.py", "rft/data/sources.py"),
     inputs=lambda w: [Path(w.params.data.source)], outputs=lambda w: [Output(Path(w.params.data.cases))],
-    run=_import, applies=lambda w: not w.params.data.lines, retries=2)
+    run=_import, applies=lambda w: not (w.params.data.lines or w.params.data.given()), retries=2)
 
 
 # --- split -----------------------------------------------------------------------------------------
@@ -64,22 +67,40 @@ def _split(w: Where) -> Result:
     from rft.data.split_stage import split_files as write_split
 
     p = w.params
+    if p.data.given():
+        return _take_given(w)
     source = {"lines": p.data.lines} if p.data.lines else {"cases": p.data.cases}
     summary = write_split(split_dir(w), p.split, p.prompt, **source).summary()
-    lines = [f"{name}: {size} lines, {summary['groups'][name]} groups of {p.split.group_by}"
+    lines = [f"{name}: {size} lines" + (f", {summary['groups'][name]} groups of {p.split.group_by}"
+                                         if p.split.group_by else "")
              for name, size in summary["sizes"].items()]
     lines.append(f"left out: {summary['dropped_by_cap']} over the per-group cap, "
                  f"{summary['dropped_to_size']} beyond the split sizes")
     if summary["linked_groups"]:
         lines.append("kept together: " + "; ".join("+".join(g) for g in summary["linked_groups"]))
+    if p.split.group_by is None:
+        lines.append("warning: split.group_by is null, so lines were split at random (seed "
+                     f"{p.split.seed}); nothing keeps lines that belong together on one side")
+    return Result(summary, lines)
+
+
+def _take_given(w: Where) -> Result:
+    from rft.data.given_split import take_given_files
+
+    p = w.params
+    summary = take_given_files(split_dir(w), p.data.given(), p.validate_.id_field)
+    lines = [f"{name}: {size} lines from {p.data.given()[name]}"
+             + (f" ({summary['ids_added'][name]} given an id from their content, field "
+                f"'{p.validate_.id_field}')" if summary["ids_added"][name] else "")
+             for name, size in summary["sizes"].items()]
     return Result(summary, lines)
 
 
 SPLIT = Stage(
-    "split", sections=("data.lines", "data.cases", "prompt", "split"),
-    code=("rft/data/split.py", "rft/data/split_stage.py", "rft/data/prompts.py", "rft/data/candidates.py",
-          "rft/models/phenotype_ranker.py", "rft/models/evidence.py"),
-    inputs=lambda w: [split_source(w)], outputs=lambda w: [Output(split_dir(w))], run=_split)
+    "split", sections=("data.lines", "data.cases", "data.train", "data.valid", "prompt", "split", "validate.id_field"),
+    code=("rft/data/split.py", "rft/data/split_stage.py", "rft/data/given_split.py", "rft/data/prompts.py",
+          "rft/data/candidates.py", "rft/models/phenotype_ranker.py", "rft/models/evidence.py"),
+    inputs=split_sources, outputs=lambda w: [Output(split_dir(w))], run=_split)
 
 
 # --- validate --------------------------------------------------------------------------------------
@@ -105,8 +126,8 @@ VALIDATE = Stage(
     code=("rft/data/validate.py", "rft/data/expectations.py", "rft/data/validation_frames.py", "rft/data/audit.py",
           "rft/models/phenotype_ranker.py"),
     inputs=lambda w: list(split_files(w).values()),
-    outputs=lambda w: [Output(Path(w.params.validate_.report), cache=False, metric=True),
-                       Output(Path(w.params.validate_.data_docs), cache=False)],
+    outputs=lambda w: [Output(Path(w.params.validate_.report), metric=True),
+                       *([Output(Path(w.params.validate_.data_docs))] if w.params.validate_.data_docs else [])],
     run=validate_split, cached=False)
 
 
@@ -124,6 +145,9 @@ def _train(w: Where) -> Result:
     other_inputs = state != "fresh" and recovery.inputs_key(run) != key
     # Finished, but its outputs are gone: a driver (DVC removes outputs before it re-runs a stage) wants it anew.
     outputs_gone = state == "finished" and not all(o.path.exists() for o in TRAIN.outputs(w))
+    if other_inputs and not w.overwrite:
+        raise RftInputError(str(run), f"holds a {state} training run of other inputs (data, params or graders "
+                            "changed); pass --overwrite to replace it, or choose another --run-name")
     if other_inputs or outputs_gone:
         shutil.rmtree(run)
         state = "fresh"
@@ -152,8 +176,8 @@ def _run_finished(run: Path) -> bool:
 TRAIN = Stage(
     "train", sections=("model", "train", "graders"), code=("rft/train", "rft/graders", "rft/models"),
     inputs=lambda w: [*(split_files(w)[n] for n in ("train", "valid")), *w.params.graders.files],
-    outputs=lambda w: [Output(best(w)), Output(w.run_dir / "summary.json", cache=False, metric=True),
-                       Output(w.run_dir / "rewards.csv", cache=False)],
+    outputs=lambda w: [Output(best(w)), Output(w.run_dir / "summary.json", metric=True),
+                       Output(w.run_dir / "rewards.csv")],
     run=_train, finished=lambda w: _run_finished(w.run_dir))
 
 
@@ -185,8 +209,8 @@ EVAL = Stage(
                       "validate.id_field"),
     code=("rft/eval", "rft/graders", "rft/models"),
     inputs=lambda w: [eval_split(w), best(w), *w.params.graders.files],
-    outputs=lambda w: [Output(metrics_file(w), cache=False, metric=True),
-                       *(Output(Path(w.params.eval.out_dir) / f, cache=False) for f in EVAL_FILES)],
+    outputs=lambda w: [Output(metrics_file(w), metric=True),
+                       *(Output(Path(w.params.eval.out_dir) / f) for f in EVAL_FILES)],
     run=evaluate_models)
 
 
@@ -218,5 +242,45 @@ REGISTER = Stage(
     applies=lambda w: bool(w.model_name), retries=2)
 
 
-PIPELINE: tuple[Stage, ...] = (IMPORT, SPLIT, VALIDATE, TRAIN, EVAL, REGISTER)
+# --- report ----------------------------------------------------------------------------------------
+
+def pass_threshold(w: Where) -> float | None:
+    """report.pass_threshold, else the first grader's own pass_threshold."""
+    if w.params.report.pass_threshold is not None:
+        return w.params.report.pass_threshold
+    return next((s.config.pass_threshold for s in w.params.graders.specs
+                 if getattr(s.config, "pass_threshold", None) is not None), None)
+
+
+def write_report(w: Where, eval_dir: Path | None = None, run_dir: Path | None = None, out: Path | None = None,
+                 title: str | None = None) -> Result:
+    """The stakeholder report of this run: the HTML file, and the W&B Report when W&B is online."""
+    from rft.report.collect import collect
+    from rft.report.html import write_html
+
+    p = w.params
+    run = run_dir if run_dir is not None else (w.run_dir if (w.run_dir / "run.json").is_file() else None)
+    data = collect(eval_dir or Path(p.eval.out_dir), run, title or p.report.title, pass_threshold(w), p.profile)
+    out = out or Path(p.report.out)
+    write_html(data, out)
+    lines = [f"report: {out} ({len(data.cases)} answers of {len(data.evaluation['models'])} models)"]
+    summary = {"report": str(out)}
+    if p.tracking.wandb:
+        from rft.report.wandb_report import build_wandb_report, publish
+
+        graders = [g["name"] for g in data.run.get("graders", [])]
+        url = publish(build_wandb_report(data.evaluation, p.tracking, graders, data.title))
+        summary["wandb_report"] = url
+        lines.append(f"W&B report: {url}" if url else "W&B report: not published (needs WANDB_API_KEY and "
+                     "WANDB_MODE=online; the HTML report stands alone)")
+    return Result(summary, lines)
+
+
+REPORT = Stage(
+    "report", sections=("report", "eval.out_dir", "profile", "tracking"), code=("rft/report",),
+    inputs=lambda w: [metrics_file(w), w.run_dir / "summary.json"],
+    outputs=lambda w: [Output(Path(w.params.report.out))], run=write_report, cached=False)
+
+
+PIPELINE: tuple[Stage, ...] = (IMPORT, SPLIT, VALIDATE, TRAIN, EVAL, REGISTER, REPORT)
 STAGES: dict[str, Stage] = {s.name: s for s in PIPELINE}

@@ -36,6 +36,7 @@ class EvalSettings:
     temperature: float
     batch_size: int
     seed: int
+    engine: str = "hf"  # hf or continuous (validation under vLLM training uses continuous batching)
 
 
 @dataclass
@@ -116,7 +117,7 @@ class RftCallback(TrainerCallback):
         if step % self.evaluation.interval == 0 or step >= state.max_steps or self.stop_reason:
             e = self.evaluation
             valid = validate(model, processing_class, e.rows, self.graders, e.samples, e.max_new_tokens,
-                             e.temperature, e.batch_size, e.seed + step, step)
+                             e.temperature, e.batch_size, e.seed + step, step, e.engine)
             control.should_save = True
         self.pending_valid = valid
         if _agree(self.stop_reason is not None) and self.stop_reason is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Auto = Literal["auto"]
 
@@ -40,6 +40,22 @@ class WarmupSettings(_Section):
     completion_field: str = "reference_completion"
     epochs: float = Field(1.0, gt=0)
     learning_rate: float = Field(1e-4, gt=0)
+
+
+class VllmSettings(_Section):
+    """How TRL runs vLLM when `train.generation` is vllm."""
+
+    mode: Literal["colocate", "server"] = "colocate"  # server: `trl vllm-serve` on another GPU
+    server_url: str | None = None  # server mode; TRL's default is http://localhost:8000
+    gpu_memory_utilization: float = Field(0.35, gt=0, le=1)  # colocate: vLLM's share of the training GPU
+
+    @model_validator(mode="before")
+    @classmethod
+    def _was_a_switch(cls, value):
+        if isinstance(value, bool):  # before train.generation, `vllm: true/false` chose the engine
+            raise ValueError("train.vllm is now the vLLM section; choose the engine with train.generation: "  # noqa: TRY004 (pydantic reports ValueError by field)
+                             "vllm (or auto, hf, continuous)")
+        return value
 
 
 class Hyperparameters(_Section):
@@ -75,7 +91,10 @@ class TrainSettings(_Section):
     drop_long_prompts: bool = False  # else a prompt that does not fit the context is an error
     warmup: WarmupSettings = WarmupSettings()
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    vllm: bool | Literal["auto"] = "auto"  # colocated vLLM when installed and on a GPU
+    # who writes the rollouts: auto (vllm when installed on a GPU, then continuous batching on a GPU,
+    # else plain generate), hf (plain generate), continuous (transformers' continuous batching), vllm
+    generation: Literal["auto", "hf", "continuous", "vllm"] = "auto"
+    vllm: VllmSettings = VllmSettings()
     gradient_checkpointing: bool | Literal["auto"] = "auto"  # on for GPUs, off on CPU
 
     @field_validator("grpo")

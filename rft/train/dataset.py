@@ -20,6 +20,7 @@ class Lines:
     numbers: list[int]
     rows: list[dict]
     dropped_long: int = 0
+    longest_prompt: int = 0  # tokens, known once check_context has measured them
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -45,7 +46,7 @@ def prompt_tokens(tokenizer, messages: list[dict]) -> int:
 
 def check_context(lines: Lines, tokenizer, max_prompt: int, drop: bool) -> Lines:
     """Lines whose prompt fits in `max_prompt` tokens; the others are an error unless `drop`."""
-    keep_numbers, keep_rows, long = [], [], []
+    keep_numbers, keep_rows, long, longest = [], [], [], 0
     for number, row in zip(lines.numbers, lines.rows):
         n = prompt_tokens(tokenizer, row["messages"])
         if n > max_prompt:
@@ -53,6 +54,7 @@ def check_context(lines: Lines, tokenizer, max_prompt: int, drop: bool) -> Lines
         else:
             keep_numbers.append(number)
             keep_rows.append(row)
+            longest = max(longest, n)
     if long and not drop:
         first = ", ".join(f"line {num} ({n} tokens)" for num, n in long[:5])
         raise RftInputError(lines.path, f"{len(long)} prompts do not fit the context of {max_prompt} prompt tokens "
@@ -60,7 +62,7 @@ def check_context(lines: Lines, tokenizer, max_prompt: int, drop: bool) -> Lines
                             "model.max_context, or set train.drop_long_prompts", field="messages")
     if not keep_rows:
         raise RftInputError(lines.path, "no prompt fits the context")
-    return Lines(lines.path, keep_numbers, keep_rows, dropped_long=len(long))
+    return Lines(lines.path, keep_numbers, keep_rows, dropped_long=len(long), longest_prompt=longest)
 
 
 def to_dataset(lines: Lines):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rft.models.backends import continuous_config
 from rft.train.config import TrainSettings
 
 BASE_LEARNING_RATE = 1e-5
@@ -50,9 +51,10 @@ def resolve(settings: TrainSettings, n_train: int, on_gpu: bool) -> Resolved:
     return Resolved(num_generations, batch_size, learning_rate, n_epochs, eval_interval, eval_samples, total)
 
 
-def grpo_kwargs(settings: TrainSettings, resolved: Resolved, on_gpu: bool, use_vllm: bool,
-                gradient_checkpointing: bool) -> dict:
-    """Keyword arguments for trl.GRPOConfig (output_dir and reporting are added by the caller)."""
+def grpo_kwargs(settings: TrainSettings, resolved: Resolved, on_gpu: bool, generation: str,
+                gradient_checkpointing: bool, max_prompt_tokens: int = 2048) -> dict:
+    """Keyword arguments for trl.GRPOConfig (output_dir and reporting are added by the caller).
+    `generation` is the engine already chosen (rft.models.backends.choose): hf, continuous or vllm."""
     kwargs = {
         "num_generations": resolved.num_generations,
         "per_device_train_batch_size": resolved.batch_size * resolved.num_generations,
@@ -71,7 +73,8 @@ def grpo_kwargs(settings: TrainSettings, resolved: Resolved, on_gpu: bool, use_v
         "bf16": on_gpu,
         "fp16": False,
         "gradient_checkpointing": gradient_checkpointing,
-        "use_vllm": use_vllm,
+        "use_vllm": generation == "vllm",
+        "use_transformers_continuous_batching": generation == "continuous",
         "logging_steps": 1,
         "save_strategy": "steps",
         "save_steps": resolved.eval_interval,
@@ -82,7 +85,18 @@ def grpo_kwargs(settings: TrainSettings, resolved: Resolved, on_gpu: bool, use_v
         "remove_unused_columns": False,
         "report_to": [],
     }
-    if use_vllm:
-        kwargs.update(vllm_mode="colocate", vllm_gpu_memory_utilization=0.35)
+    if generation == "vllm":
+        vllm = settings.vllm
+        kwargs.update(vllm_mode=vllm.mode)
+        if vllm.mode == "colocate":
+            kwargs.update(vllm_gpu_memory_utilization=vllm.gpu_memory_utilization)
+        elif vllm.server_url:
+            kwargs.update(vllm_server_base_url=vllm.server_url)
     kwargs.update(settings.grpo)
+    if generation == "continuous":  # one generate call holds a whole generation batch
+        sequences = kwargs["per_device_train_batch_size"] * (kwargs.get("steps_per_generation")
+                                                            or kwargs["gradient_accumulation_steps"])
+        engine = continuous_config(on_gpu, sequences, max_prompt_tokens + kwargs["max_completion_length"])
+        kwargs["transformers_continuous_batching_config"] = {**engine, **(kwargs.get(
+            "transformers_continuous_batching_config") or {})}  # the user's own keys win
     return kwargs

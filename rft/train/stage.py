@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 from rft.config import Params
 from rft.errors import RftInputError
+from rft.fingerprint import fingerprint
 from rft.graders.grader_set import close
 from rft.jsonl import write_json
+from rft.models.backends import choose
 from rft.tracking.wandb_run import Tracker
 from rft.train import hyperparams, recovery
 from rft.train.callback import EvalSettings, Guardrails, RftCallback
@@ -34,17 +37,6 @@ def _device(settings) -> bool:
     if settings.device == "cuda" and not torch.cuda.is_available():
         raise RftInputError("params", "train.device is cuda but no GPU is visible", field="train.device")
     return settings.device == "cuda" or (settings.device == "auto" and torch.cuda.is_available())
-
-
-def _vllm_wanted(setting, on_gpu: bool) -> bool:
-    if setting is False or not on_gpu:
-        return False
-    import importlib.util
-
-    installed = importlib.util.find_spec("vllm") is not None
-    if setting is True and not installed:
-        raise RftInputError("params", "train.vllm is true but vllm is not installed", field="train.vllm")
-    return installed
 
 
 def _peft_model(model, settings):
@@ -97,7 +89,7 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
     run_dir.mkdir(parents=True, exist_ok=True)
     settings = params.train
     on_gpu = _device(settings)
-    use_vllm = _vllm_wanted(settings.vllm, on_gpu)
+    generation = choose(settings.generation, on_gpu, "train.generation")
     checkpointing = on_gpu if settings.gradient_checkpointing == "auto" else settings.gradient_checkpointing
 
     graders = params.graders.build()
@@ -106,11 +98,17 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
         model, tokenizer = load_causal_lm(params.model.name_or_path, device=device)
     train_lines, valid_lines = read_lines(train_path), read_lines(valid_path)
     resolved = hyperparams.resolve(settings, len(train_lines), on_gpu)
-    kwargs = hyperparams.grpo_kwargs(settings, resolved, on_gpu, use_vllm, checkpointing)
+    if settings.hyperparameters.reasoning_effort is not None:  # said, never dropped in silence
+        print(f"warning: train.hyperparameters.reasoning_effort={settings.hyperparameters.reasoning_effort!r} "
+              "is not used: open models have no reasoning-effort setting", file=sys.stderr)
+    kwargs = hyperparams.grpo_kwargs(settings, resolved, on_gpu, generation, checkpointing)
     context = params.model.max_context or getattr(model.config, "max_position_embeddings", 2048)
     max_prompt = context - kwargs["max_completion_length"]
     train_lines = check_context(train_lines, tokenizer, max_prompt, settings.drop_long_prompts)
     valid_lines = check_context(valid_lines, tokenizer, max_prompt, settings.drop_long_prompts)
+    if generation == "continuous":  # its cache is sized to the longest prompt actually there
+        kwargs = hyperparams.grpo_kwargs(settings, resolved, on_gpu, generation, checkpointing,
+                                         train_lines.longest_prompt)
     valid_rows = valid_lines.rows[: settings.max_valid_cases]
 
     run_name = params.tracking.run_name or run_dir.name
@@ -119,7 +117,9 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
                                                                              if isinstance(v, (int, float, str, bool))},
               "graders": [{"name": g.name, "type": g.grader.type, "weight": g.weight} for g in graders],
               "lora": params.model.lora.model_dump(), "dropped_long_prompts": train_lines.dropped_long,
-              "device": "cuda" if on_gpu else "cpu", "vllm": use_vllm}
+              "device": "cuda" if on_gpu else "cpu", "generation": generation, "profile": params.profile,
+              # what this run read, by content: the report's lineage is the run's own, not today's dvc.lock
+              "data": {"train": fingerprint([train_path]), "valid": fingerprint([valid_path])}}
     main_process = os.environ.get("RANK", "0") == "0"
     if main_process:
         write_json(run_dir / ("run-resumed.json" if resume else "run.json"), record)
@@ -140,7 +140,8 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
         graders=graders, recorder=recorder,
         evaluation=EvalSettings(valid_rows, resolved.eval_interval, resolved.eval_samples,
                                 kwargs["max_completion_length"], kwargs.get("temperature", 1.0),
-                                batch_size=16 if on_gpu else 8, seed=settings.seed),
+                                batch_size=16 if on_gpu else 8, seed=settings.seed,
+                                engine="hf" if generation == "hf" else "continuous"),
         guardrails=Guardrails(settings.max_wall_minutes, settings.early_stopping_patience),
         events=events, rollouts=RolloutStore(run_dir), keeper=keeper, tracker=tracker,
         progress_factory=StepProgress)

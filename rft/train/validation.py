@@ -28,10 +28,11 @@ class ValidationResult:
 
 
 def validate(model, tokenizer, rows: list[dict], graders: list[NamedGrader], samples: int, max_new_tokens: int,
-             temperature: float, batch_size: int, seed: int, step: int) -> ValidationResult:
+             temperature: float, batch_size: int, seed: int, step: int, engine: str = "hf") -> ValidationResult:
     started = time.perf_counter()
     prompts = [r["messages"] for r in rows]
-    texts, lengths = generate(model, tokenizer, prompts, samples, max_new_tokens, temperature, batch_size, seed)
+    texts, lengths = generate(model, tokenizer, prompts, samples, max_new_tokens, temperature, batch_size, seed,
+                              engine)
     items = [row for row in rows for _ in range(samples)]
     per_grader, errors, scores, rewards = {}, {}, {}, {}
     graded, total = grade_all(graders, texts, items)
