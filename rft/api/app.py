@@ -21,7 +21,7 @@ class State:
 
 
 def create_app(home: str | Path, keys: dict[str, str], limits: UploadLimits | None = None):
-    from rft.api import files_routes
+    from rft.api import files_routes, graders_routes
 
     state = State(Store(home), keys, limits or UploadLimits())
 
@@ -31,5 +31,6 @@ def create_app(home: str | Path, keys: dict[str, str], limits: UploadLimits | No
     app = FastAPI(title="rft api", docs_url=None, redoc_url=None, openapi_url=None)
     errors.install(app)
     app.include_router(files_routes.router(state, project), prefix="/v1")
+    app.include_router(graders_routes.router(project), prefix="/v1")
     app.state.rft = state
     return app
