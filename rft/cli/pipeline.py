@@ -90,6 +90,8 @@ def run_command(
 
 
 def _file_overrides(train: Path | None, valid: Path | None, grader: Path | None, run_name: str) -> list[str]:
+    import json
+
     from rft.errors import RftInputError
     from rft.openai_files import openai_files_overrides
 
@@ -98,7 +100,7 @@ def _file_overrides(train: Path | None, valid: Path | None, grader: Path | None,
                             "give both --train-file and --valid-file (OpenAI's two files); to split one file "
                             "here, name it in data.lines with split.group_by")
     if train is None:
-        return [f'grader={{"file": "{grader.resolve()}"}}'] if grader is not None else []
+        return [f"grader={json.dumps({'file': str(grader.resolve())})}"] if grader is not None else []
     return openai_files_overrides(train, valid, grader, run_name)
 
 

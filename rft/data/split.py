@@ -38,6 +38,11 @@ class SplitResult:
         }
 
 
+def compare_form(text: str) -> str:
+    """How group values compare, in the split and in the leak check: "KCNT1" and " kcnt1" are one group."""
+    return text.strip().casefold()
+
+
 def _group_value(line: dict, key: str | None, source: str, number: int) -> tuple[str, str]:
     """(how it compares, how it is shown)."""
     if key is None:
@@ -48,7 +53,7 @@ def _group_value(line: dict, key: str | None, source: str, number: int) -> tuple
     if not isinstance(value, (str, int, bool)):
         raise RftInputError(source, f"group key must be a string or number, got {type(value).__name__}",
                             line=number, field=key)
-    return str(value).strip().casefold(), str(value)
+    return compare_form(str(value)), str(value)
 
 
 class _UnionFind:
@@ -115,7 +120,7 @@ def split_lines(numbered: list[tuple[int, dict]], cfg: SplitConfig, source: str)
             linked = line.get(link)
             if linked in (None, ""):
                 continue
-            other = first_with_link.setdefault((link, str(linked).strip().casefold()), value)
+            other = first_with_link.setdefault((link, compare_form(str(linked))), value)
             uf.union(value, other)
 
     rng = random.Random(cfg.seed)

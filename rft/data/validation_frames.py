@@ -71,9 +71,11 @@ def answer_in_prompt(answer: object, prompt: str) -> bool:
 
 
 def group_key(value: object) -> object:
-    """How groups compare across splits: "KCNT1" and " kcnt1" are one group."""
+    """How groups compare across splits, as the split compares them (rft.data.split.compare_form)."""
+    from rft.data.split import compare_form
+
     key = _key(value)
-    return key.strip().casefold() if isinstance(key, str) else key
+    return compare_form(key) if isinstance(key, str) else key
 
 
 def _key(value: object) -> object:

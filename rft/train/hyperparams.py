@@ -51,6 +51,11 @@ def resolve(settings: TrainSettings, n_train: int, on_gpu: bool) -> Resolved:
     return Resolved(num_generations, batch_size, learning_rate, n_epochs, eval_interval, eval_samples, total)
 
 
+def completion_length(settings: TrainSettings, on_gpu: bool) -> int:
+    """Tokens an answer may take: train.grpo.max_completion_length, else 256 on a GPU and 64 on a CPU."""
+    return int(settings.grpo.get("max_completion_length", 256 if on_gpu else 64))
+
+
 def grpo_kwargs(settings: TrainSettings, resolved: Resolved, on_gpu: bool, generation: str,
                 gradient_checkpointing: bool, max_prompt_tokens: int = 2048) -> dict:
     """Keyword arguments for trl.GRPOConfig (output_dir and reporting are added by the caller).
@@ -64,7 +69,7 @@ def grpo_kwargs(settings: TrainSettings, resolved: Resolved, on_gpu: bool, gener
         "max_steps": resolved.total_steps,
         "seed": settings.seed,
         "data_seed": settings.seed,
-        "max_completion_length": 256 if on_gpu else 64,
+        "max_completion_length": completion_length(settings, on_gpu),
         "temperature": 1.0,
         "loss_type": "dapo",
         "beta": 0.0,

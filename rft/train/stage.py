@@ -101,14 +101,13 @@ def train(params: Params, train_path: str | Path, valid_path: str | Path, run_di
     if settings.hyperparameters.reasoning_effort is not None:  # said, never dropped in silence
         print(f"warning: train.hyperparameters.reasoning_effort={settings.hyperparameters.reasoning_effort!r} "
               "is not used: open models have no reasoning-effort setting", file=sys.stderr)
-    kwargs = hyperparams.grpo_kwargs(settings, resolved, on_gpu, generation, checkpointing)
     context = params.model.max_context or getattr(model.config, "max_position_embeddings", 2048)
-    max_prompt = context - kwargs["max_completion_length"]
+    max_prompt = context - hyperparams.completion_length(settings, on_gpu)
     train_lines = check_context(train_lines, tokenizer, max_prompt, settings.drop_long_prompts)
     valid_lines = check_context(valid_lines, tokenizer, max_prompt, settings.drop_long_prompts)
-    if generation == "continuous":  # its cache is sized to the longest prompt actually there
-        kwargs = hyperparams.grpo_kwargs(settings, resolved, on_gpu, generation, checkpointing,
-                                         train_lines.longest_prompt)
+    # after the prompts are measured: continuous batching's cache is sized to the longest one there
+    kwargs = hyperparams.grpo_kwargs(settings, resolved, on_gpu, generation, checkpointing,
+                                     train_lines.longest_prompt)
     valid_rows = valid_lines.rows[: settings.max_valid_cases]
 
     run_name = params.tracking.run_name or run_dir.name
