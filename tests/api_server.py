@@ -5,7 +5,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 A, B = "sk-a-0123456789abcdef", "sk-b-0123456789abcdef"
 
 
@@ -18,7 +20,8 @@ def start_api(home):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(home, {A: "clinic", B: "research"}), host="127.0.0.1",
+    app = create_app(home, {A: "clinic", B: "research"}, params_file=ROOT / "params.yaml")
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1",
                                        port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

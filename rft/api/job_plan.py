@@ -50,3 +50,52 @@ def plan_job(body: dict, project: str, store) -> JobPlan:
                            param="validation_file")
         overrides.append(f"split.group_by={group_by}")
     return JobPlan(overrides, job.train_file, job.valid_file, job.suffix, job.warnings)
+
+
+VALID_SHARE = 0.2  # of a single file's lines held out for validation, when metadata names no valid_size
+
+
+def run_overrides(plan: JobPlan, run_name: str, metadata: dict | None = None) -> list[str]:
+    """The pipeline's settings for the job: OpenAI's files layer (rft.openai_files), then the job's own.
+    One file is split here, by `metadata.group_by`, with `metadata.valid_size` lines (or a fifth) held out."""
+    import json
+
+    from rft.openai_files import openai_files_overrides
+
+    if plan.valid_file is not None:
+        return openai_files_overrides(plan.train_file, plan.valid_file, None, run_name) + plan.overrides
+    lines = sum(1 for line in plan.train_file.read_bytes().splitlines() if line.strip())
+    size = (metadata or {}).get("valid_size")
+    if size is not None and not (str(size).isdigit() and 0 < int(size) < lines):
+        raise ApiError(400, f"metadata.valid_size must be a whole number from 1 to {lines - 1}",
+                       param="metadata.valid_size")
+    one_file = {"data.lines": str(plan.train_file), "data.train": None, "data.valid": None,
+                "split.train_size": None, "split.valid_size": int(size) if size else max(1, round(lines * VALID_SHARE)),
+                "split.test_size": 0, "split.per_group_cap": None}
+    layer = openai_files_overrides(plan.train_file, plan.train_file, None, run_name)
+    return layer + [f"{k}={json.dumps(v)}" for k, v in one_file.items()] + plan.overrides
+
+
+# Where a pipeline setting came from in the job's body, for errors that name the user's field.
+BODY_FIELDS = {"train.hyperparameters": "method.reinforcement.hyperparameters", "grader": "method.reinforcement.grader",
+               "model.name_or_path": "model", "train.seed": "seed", "response_format":
+               "method.reinforcement.response_format"}
+
+
+def check_settings(params_file: Path, sets: list[str]) -> None:
+    """The settings the job would run with, read as the pipeline will read them; refused here, with the
+    job's field named, rather than failing in the flow run minutes later."""
+    from rft.config import load_params
+
+    try:
+        load_params(params_file, sets)
+    except RftInputError as err:
+        field = err.field or ""
+        for setting, body_field in BODY_FIELDS.items():
+            if field == setting or field.startswith(setting + "."):
+                rest = field[len(setting) + 1:].split(".")
+                # a hyperparameter's own name; pydantic adds the type it tried ("batch_size.int")
+                field = body_field + ("." + rest[0] if rest[0] and setting == "train.hyperparameters" else
+                                      "." + ".".join(rest) if rest[0] else "")
+                break
+        raise ApiError(400, f"{field or 'job'}: {err.message}", param=field or None, code="invalid_job") from None

@@ -54,9 +54,12 @@ def _events(run_dir: Path) -> list[dict]:
     return events
 
 
-def events_page(run_dir: Path, after: str | None, limit: int) -> dict:
-    """Newest first, as OpenAI lists them; `after` is the last event id of the previous page."""
-    events = _events(run_dir)[::-1]
+def events_page(run_dir: Path, after: str | None, limit: int, own: list[dict] | None = None) -> dict:
+    """Newest first, as OpenAI lists them; `after` is the last event id of the previous page. `own`: the
+    API's events of the job, merged with the run's by time (the API's first where a second holds both)."""
+    merged = sorted([(e["created_at"], 0, i, e) for i, e in enumerate(own or [])]
+                    + [(e.get("created_at", 0), 1, i, e) for i, e in enumerate(_events(run_dir))], key=lambda t: t[:3])
+    events = [t[3] for t in merged][::-1]
     if after:
         ids = [e.get("id") for e in events]
         events = events[ids.index(after) + 1:] if after in ids else []
@@ -82,3 +85,18 @@ def checkpoints_page(run_dir: Path, job_id: str, fine_tuned_model: str, after: s
         data = data[ids.index(after) + 1:] if after in ids else []
     return {"object": "list", "data": data[:limit], "has_more": len(data) > limit,
             "first_id": data[0]["id"] if data else None, "last_id": data[:limit][-1]["id"] if data else None}
+
+
+def eval_summary(run_dir: Path) -> tuple[str, dict] | None:
+    """The eval stage's paired comparison of tuned and base (runs/JOB-eval/metrics.json), as an event."""
+    path = run_dir.parent / f"{run_dir.name}-eval" / "metrics.json"
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+        pair = next(c for c in metrics["comparisons"] if (c["a"], c["b"]) == ("tuned", "base"))
+        diff = pair["metrics"]["reward_mean"]
+    except (OSError, ValueError, KeyError, StopIteration):
+        return None
+    text = (f"Evaluation on {metrics['cases']} validation cases: tuned − base mean reward {diff['value']:+.3f} "
+            f"(95% interval {diff['lo']:+.3f} to {diff['hi']:+.3f}, paired on the same cases); "
+            f"details in {path.parent.name}/")
+    return text, {"cases": metrics["cases"], "reward_mean_difference": diff}

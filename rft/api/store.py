@@ -22,10 +22,14 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, project TEXT NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL,
   status TEXT NOT NULL, flow_run_id TEXT, run_name TEXT NOT NULL, fine_tuned_model TEXT,
-  finished_at INTEGER, error TEXT, seq INTEGER NOT NULL);
+  finished_at INTEGER, error TEXT, seq INTEGER NOT NULL, overrides TEXT NOT NULL DEFAULT '[]',
+  attempt INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS jobs_by_project ON jobs (project, seq);
+CREATE TABLE IF NOT EXISTS events (
+  job_id TEXT NOT NULL, seq INTEGER NOT NULL, created_at INTEGER NOT NULL, level TEXT NOT NULL,
+  message TEXT NOT NULL, PRIMARY KEY (job_id, seq));
 """
-JOB_FIELDS = {"status", "flow_run_id", "fine_tuned_model", "finished_at", "error"}
+JOB_FIELDS = {"status", "flow_run_id", "fine_tuned_model", "finished_at", "error", "attempt"}
 
 
 def new_id(prefix: str) -> str:
@@ -79,13 +83,15 @@ class Store:
         return bool(changed)
 
     # --- jobs ----------------------------------------------------------------------------------------
-    def add_job(self, project: str, body: dict, run_name: str, status: str = "validating_files") -> dict:
-        job_id = new_id("ftjob")
+    def add_job(self, project: str, body: dict, run_name: str, status: str = "validating_files",
+                job_id: str | None = None, overrides: list[str] | None = None) -> dict:
+        """`overrides`: the pipeline settings the job runs with, kept so a restart or resume runs the same."""
+        job_id = job_id or new_id("ftjob")
         with self.lock:
             seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]
-            self.db.execute("INSERT INTO jobs (id, project, created_at, body, status, run_name, seq) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (job_id, project, int(time.time()), json.dumps(body), status, run_name, seq))
+            self.db.execute("INSERT INTO jobs (id, project, created_at, body, status, run_name, seq, overrides) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (job_id, project, int(time.time()), json.dumps(body),
+                                                              status, run_name, seq, json.dumps(overrides or [])))
         return self.job(project, job_id)
 
     def job(self, project: str, job_id: str) -> dict | None:
@@ -107,6 +113,19 @@ class Store:
         rows = self.db.execute("SELECT * FROM jobs WHERE status NOT IN ('succeeded', 'failed', 'cancelled')")
         return [_job(r) for r in rows]
 
+    def add_event(self, job_id: str, message: str, level: str = "info") -> None:
+        with self.lock:
+            seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?",
+                                  (job_id,)).fetchone()[0]
+            self.db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?)", (job_id, seq, int(time.time()), level, message))
+
+    def events(self, job_id: str) -> list[dict]:
+        """The API's own events of a job (created, queued, started, resumed, ended), oldest first."""
+        rows = self.db.execute("SELECT * FROM events WHERE job_id = ? ORDER BY seq", (job_id,))
+        return [{"object": "fine_tuning.job.event", "id": f"ftevent-{job_id}-api-{r['seq']}",
+                 "created_at": r["created_at"], "level": r["level"], "type": "message", "message": r["message"],
+                 "data": {}} for r in rows]
+
     def update_job(self, job_id: str, **fields) -> None:
         if "error" in fields and fields["error"] is not None:
             fields["error"] = json.dumps(fields["error"])
@@ -122,4 +141,5 @@ def _job(row: sqlite3.Row) -> dict:
     job = dict(row)
     job["body"] = json.loads(job["body"])
     job["error"] = json.loads(job["error"]) if job["error"] else None
+    job["overrides"] = json.loads(job["overrides"])
     return job
