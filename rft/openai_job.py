@@ -9,6 +9,7 @@ dropped in silence; anything else is refused by name.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,13 +45,22 @@ def _set(key: str, value: object) -> str:
 
 
 def read_job(path: Path) -> JobSettings:
+    """A job body from a file (`rft run --job`): its training and validation files are paths."""
     from rft.graders.load import read_grader_file  # JSON (or YAML), its faults named
 
     if not path.is_file():
         raise RftInputError(str(path), "no such job file")
     job = read_grader_file(path)
+    return read_job_body(job, str(path), lambda value, name: _file(path, value, name))
+
+
+def read_job_body(job: object, source: str, resolve: Callable[[object, str], Path],
+                  keeps_metadata: bool = False) -> JobSettings:
+    """A job body from anywhere: `resolve(value, field)` turns training_file / validation_file into a local
+    path (a path beside a job file; a file id of `rft api`). `keeps_metadata`: the caller stores it."""
+    path = Path(source)  # only named in errors
     if not isinstance(job, dict):
-        raise RftInputError(str(path), "a job is a JSON object (the body of POST /fine_tuning/jobs)")
+        raise RftInputError(source, "a job is a JSON object (the body of POST /fine_tuning/jobs)")
     out = JobSettings()
     method = job.get("method")
     if not isinstance(method, dict) or method.get("type", "reinforcement") != "reinforcement":
@@ -97,9 +107,9 @@ def read_job(path: Path) -> JobSettings:
         else:
             out.overrides.append(_set("model.name_or_path", model))
     if "training_file" in job:
-        out.train_file = _file(path, job["training_file"], "training_file")
+        out.train_file = resolve(job["training_file"], "training_file")
     if job.get("validation_file") is not None:
-        out.valid_file = _file(path, job["validation_file"], "validation_file")
+        out.valid_file = resolve(job["validation_file"], "validation_file")
     if job.get("seed") is not None:
         if not isinstance(job["seed"], int) or isinstance(job["seed"], bool):
             raise RftInputError(str(path), "must be an integer", field="seed")
@@ -120,7 +130,7 @@ def read_job(path: Path) -> JobSettings:
         if set(wandb) - {"project", "entity"}:
             out.warnings.append(f"integrations.{i}.wandb: {', '.join(sorted(set(wandb) - {'project', 'entity'}))} "
                                 "not used (rft names its W&B runs after the run folder)")
-    if job.get("metadata"):
+    if job.get("metadata") and not keeps_metadata:
         out.warnings.append("metadata is not kept by `rft run` (the run folder's name is its label)")
     known = {"model", "training_file", "validation_file", "method", "seed", "suffix", "integrations", "metadata",
              "hyperparameters"}

@@ -121,3 +121,13 @@ def s3_env(monkeypatch, s3_server):
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     return s3_server
+
+
+@pytest.fixture
+def api(tmp_path):
+    """The base URL of a real `rft api` app on 127.0.0.1 (tests/api_server.py)."""
+    from api_server import start_api
+
+    url, stop = start_api(tmp_path / "api")
+    yield url
+    stop()

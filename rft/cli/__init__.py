@@ -10,7 +10,7 @@ from rft.env import apply_offline_defaults
 
 apply_offline_defaults()  # before any tool that reads these is imported
 
-from rft.cli import ablate, data, eval, grader, pipeline, registry, report, stages, train, watch
+from rft.cli import ablate, api, data, eval, grader, pipeline, registry, report, stages, train, watch
 from rft.errors import RftInputError, RftSetupError, RftStopped, RftValidationFailed
 
 app = typer.Typer(help="Open, self-hosted reinforcement fine-tuning.", no_args_is_help=True,
@@ -27,6 +27,7 @@ app.add_typer(stages.app, name="stages")
 app.command("run")(pipeline.run_command)
 app.command("serve")(pipeline.serve_command)
 app.command("report")(report.report_command)
+app.command("api")(api.api_command)
 
 
 def main() -> None:

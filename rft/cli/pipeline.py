@@ -63,7 +63,7 @@ def run_command(
     if refresh:
         os.environ["PREFECT_TASKS_REFRESH_CACHE"] = "true"  # read by Prefect when the flow starts
     from rft import stop
-    from rft.cli.prefect_server import prefect_server
+    from rft.prefect_server import prefect_server
 
     pipeline = _flow()
     with stop.on_signals(), prefect_server(Path(os.environ.get("PREFECT_HOME", ".prefect"))):

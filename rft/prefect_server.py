@@ -1,7 +1,7 @@
-"""The temporary Prefect server of `rft run`, owned by rft rather than started inside the flow.
+"""The temporary Prefect server of `rft run` and `rft api`, owned by rft rather than started inside the flow.
 
 Started in its own session, so the Ctrl-C meant for training does not kill it under the flow; asked to
-die with rft (PR_SET_PDEATHSIG), so `kill -9` of rft leaves no orphan; given RFT_PREFECT_START_TIMEOUT
+die with rft (rft/orphan_guard.py), so `kill -9` of rft leaves no orphan; given RFT_PREFECT_START_TIMEOUT
 seconds to answer (default 180: a busy machine is slow), and stopped when the flow ends. With
 PREFECT_API_URL set, that server is used instead and none is started.
 """
@@ -26,15 +26,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-# Run first in the server's process: die with rft (PR_SET_PDEATHSIG), and not start at all when rft is
-# already gone; then become the server. (No preexec_fn: it is unsafe in a threaded parent.)
-_BOOT = ("import ctypes, os, sys\n"
-         "try: ctypes.CDLL(None).prctl(1, 9)\n"
-         "except (OSError, AttributeError): pass\n"
-         "if os.getppid() != int(sys.argv[1]): sys.exit(0)\n"
-         "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])\n")
 
 
 def _healthy(url: str) -> bool:
@@ -63,7 +54,7 @@ def prefect_server(log_dir: Path):
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, str(os.getpid()), "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
+            [sys.executable, "-m", "rft.orphan_guard", str(os.getpid()), "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level",
              "error", "--lifespan", "on"],
             env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
