@@ -35,6 +35,7 @@ bench:
 	$(BIN)/python benchmarks/graders.py
 	$(BIN)/python benchmarks/eval.py
 	$(BIN)/python benchmarks/train_step.py
+	$(BIN)/python benchmarks/api_chat.py
 
 lint:
 	$(BIN)/ruff check rft tests benchmarks examples

@@ -100,3 +100,14 @@ def test_a_run_is_dead_when_its_pid_is_no_live_prefect_engine():
     finally:
         engine.kill(), other.kill(), engine.wait(), other.wait()
     assert _process_gone(str(engine.pid)) is True
+
+
+def test_greedy_chat_asks_share_a_batch_whatever_their_seed_sampled_ones_by_seed():
+    from rft.api.chat import Ask
+
+    def ask(n: int, seed: int | None) -> Ask:
+        return Ask("base", None, [{"role": "user", "content": "hi"}], n, 8, 1.0, seed)
+
+    assert ask(1, 1).key() == ask(1, 2).key() == ask(1, None).key()
+    assert ask(2, 1).key() != ask(2, 2).key() and ask(2, None).key() == ask(2, None).key()
+    assert ask(1, None).key() != ask(2, None).key()

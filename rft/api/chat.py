@@ -9,6 +9,7 @@ request (`n=1`) is greedy; several are sampled at the request's temperature.
 from __future__ import annotations
 
 import queue
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -28,7 +29,7 @@ class Ask:
     n: int
     max_tokens: int
     temperature: float
-    seed: int
+    seed: int | None  # None: any; asks that name none share a batch
     done: threading.Event = field(default_factory=threading.Event)
     texts: list[str] = field(default_factory=list)
     tokens: list[int] = field(default_factory=list)
@@ -36,7 +37,9 @@ class Ask:
     error: Exception | None = None
 
     def key(self) -> tuple:
-        return (self.base, str(self.adapter), self.n, self.max_tokens, self.temperature, self.seed)
+        """Asks that can share one `generate` call. One greedy answer needs no seed."""
+        return (self.base, str(self.adapter), self.n, self.max_tokens, self.temperature,
+                None if self.n == 1 else self.seed)
 
 
 class Answerer:
@@ -92,8 +95,9 @@ class Answerer:
         first = group[0]
         try:
             model, tokenizer = self._model(first.base, first.adapter)
+            seed = first.seed if first.seed is not None else secrets.randbelow(2**31)
             texts, tokens = generate(model, tokenizer, [a.messages for a in group], first.n, first.max_tokens,
-                                     first.temperature, len(group), first.seed)
+                                     first.temperature, len(group), seed)
             for i, ask in enumerate(group):
                 ask.texts, ask.tokens = texts[i * ask.n:(i + 1) * ask.n], tokens[i * ask.n:(i + 1) * ask.n]
                 text = tokenizer.apply_chat_template(ask.messages, add_generation_prompt=True, tokenize=False)

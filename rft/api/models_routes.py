@@ -94,7 +94,7 @@ def router(jobs, answerer, project) -> APIRouter:
                   n=_number(body, "n", 1, 1, MAX_N), max_tokens=_number({"max_tokens": limit}, "max_tokens", 256, 1,
                                                                         MAX_TOKENS),
                   temperature=_number(body, "temperature", 1.0, 0.0, 2.0, float),
-                  seed=_number(body, "seed", secrets.randbelow(2**31), 0, 2**63 - 1))
+                  seed=None if body.get("seed") is None else _number(body, "seed", 0, 0, 2**63 - 1))
         done = _answered(answerer, ask)
         choices = [{"index": i, "message": {"role": "assistant", "content": text, "refusal": None},
                     "finish_reason": "length" if n >= ask.max_tokens else "stop", "logprobs": None}
