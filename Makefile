@@ -18,11 +18,15 @@ setup:
 browser:  # Debian's chromium (root, or sudo)
 	$$( [ "$$(id -u)" = 0 ] || echo sudo ) sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null'
 
+# One worker per core (at most 4: each may hold a model and a Prefect server), whole files per worker.
+# --no-loadscope-reorder keeps the order tests/conftest.py sets: files with slow tests first.
+PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
+
 test:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_PARALLEL)
 
 test-fast:
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not slow"
 
 run:  # the whole pipeline as a Prefect flow (the smoke profile on a fresh clone)
 	$(BIN)/rft run
