@@ -22,8 +22,8 @@ browser:  # Debian's chromium (root, or sudo)
 # --no-loadscope-reorder keeps the order tests/conftest.py sets: files with slow tests first.
 PYTEST_PARALLEL := -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
-test:
-	$(BIN)/pytest -q $(PYTEST_PARALLEL)
+test:  # --durations: CI's log names the slowest tests, where the next minutes can be found
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) --durations=15
 
 test-fast:
 	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not slow"
