@@ -14,6 +14,8 @@ import os
 import time
 from pathlib import Path
 
+from machine import describe
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -24,7 +26,6 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="override a param, as rft's --set")
     args = parser.parse_args()
 
-    import torch
 
     from rft.ablate.stage import ablate, eval_path_for
     from rft.config import load_params
@@ -35,8 +36,7 @@ def main() -> None:
     ensure_split(params)
     split = Path(params.split.out_dir)
     eval_path, note = eval_path_for(params)
-    where = torch.cuda.get_device_name() if torch.cuda.is_available() else f"{os.cpu_count()} CPU cores"
-    print(f"rft ablate on examples/price-lookup, {where}, {args.seeds} seed(s), variants {params.ablate.variants}",
+    print(f"rft ablate on examples/price-lookup, {describe()}, {args.seeds} seed(s), variants {params.ablate.variants}",
           flush=True)
     started = time.perf_counter()
     done = ablate(params, split / "train.jsonl", split / "valid.jsonl", eval_path, args.out,

@@ -8,13 +8,13 @@ answers per second for each way, and the machine. The first request (model load)
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from machine import describe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' in-process server
 
@@ -44,7 +44,7 @@ def main() -> None:
             together = sum(pool.map(ask, range(args.requests)))
         concurrent = time.perf_counter() - started
         stop()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, CPU (torch)")
+    print(f"machine: {describe()}")
     print(f"{args.requests} requests, at most {args.max_tokens} new tokens each, default model")
     print(f"one after another: {sequential:.1f} s, {args.requests / sequential:.2f} answers/s, {one_by_one} tokens")
     print(f"all at once:       {concurrent:.1f} s, {args.requests / concurrent:.2f} answers/s, {together} tokens")

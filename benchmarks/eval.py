@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import describe
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,7 +45,6 @@ def main() -> None:
 
 
 def model(args) -> None:
-    import torch
 
     from rft.config import load_params
     from rft.eval.specs import parse_spec
@@ -58,8 +59,7 @@ def model(args) -> None:
         report = evaluate(params, [parse_spec(args.model)], ROOT / "data/splits/valid.jsonl", Path(tmp) / "eval")
     entry = next(iter(report["models"].values()))
     tokens = entry["metrics"]["completion_tokens_mean"]["value"] * report["cases"]
-    where = torch.cuda.get_device_name() if torch.cuda.is_available() else f"{os.cpu_count()} CPU cores"
-    print(f"model {args.model} on {report['cases']} validation cases, {where}, batch "
+    print(f"model {args.model} on {report['cases']} validation cases, {describe()}, batch "
           f"{args.batch_size or params.eval.batch_size or 'auto'}, up to {args.max_new_tokens} new tokens")
     print(f"  answering and grading:     {entry['seconds']:6.1f} s  ({entry['cases_per_s']} cases/s, "
           f"{tokens / entry['seconds']:.1f} tokens/s, {tokens / report['cases']:.0f} tokens per answer)")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -30,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 from statistics import fmean
+
+from machine import describe
 
 ROOT = Path(__file__).resolve().parents[1]
 # Qwen2.5-0.5B's shape (a config, no weights: nothing is downloaded); the vocabulary is the tokenizer's.
@@ -199,14 +200,6 @@ def spawn(args, variant: str, engine: str, out: str) -> dict | str:
     return json.loads(line[7:])
 
 
-def machine(device: str) -> str:
-    if device == "cuda":
-        import torch
-
-        return torch.cuda.get_device_name(0)
-    return f"CPU, {os.cpu_count()} cores ({platform.machine()})"
-
-
 def row(name: str, r: dict, bare: dict | None) -> str:
     s = r["split"]
     ratio = f"{r['step_seconds'] / bare['step_seconds']:.2f}x" if bare else "–"
@@ -242,7 +235,7 @@ def main() -> None:
     args.passthrough = _without(sys.argv[1:], ("--models", "--engines"))
     engines = [e for e in args.engines.split(",") if e]
     order = os.environ.get("RFT_BENCH_ORDER", "bare,ours").split(",")
-    print(f"GRPO step on {machine(args.device)}: {args.prompts} prompts x {args.generations} answers, <= "
+    print(f"GRPO step on {describe(args.device)}: {args.prompts} prompts x {args.generations} answers, <= "
           f"{args.completion} tokens, steps 2..{args.steps} (step 1 is warm-up); seconds are means per step; "
           "tokens/s is completion tokens per second of sampling; ratio = rft / bare TRL, same engine", flush=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -17,10 +17,14 @@ os.environ["WANDB_MODE"] = "disabled"
 os.environ["RFT_NO_PROGRESS"] = "1"
 # `make test` runs the tests in parallel (pytest-xdist); each worker is a process with its own Prefect home.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")
-os.environ.setdefault("PREFECT_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"rft-test-prefect-{WORKER or 'main'}"))
-if WORKER:  # one core each (and each process it starts): workers that each took every core would fight over them
+TMP = Path(os.environ.get("TMPDIR", "/tmp"))
+os.environ.setdefault("PREFECT_HOME", str(TMP / f"rft-test-prefect-{WORKER or 'main'}"))
+if WORKER:  # one core each, and for what it starts: workers that each took every core would fight
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = "1"
+
+# `dvc repro` runs `rft` through a shell: make the venv's scripts visible to it.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -28,8 +32,6 @@ def pytest_collection_modifyitems(config, items):
     on a long run and the short tests fill in at the end, rather than one long run going on alone."""
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow_files)
-# `dvc repro` runs `rft` through a shell: make the venv's scripts visible to it.
-os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
 
 
 @pytest.fixture(scope="session")

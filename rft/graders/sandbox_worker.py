@@ -13,8 +13,9 @@ The supervisor (trusted code; no user code ever runs in it):
    finite reward in range) and passes it on tagged with an HMAC, under the secret, of the request id,
    the task id and the answer; then has the zygote kill the process.
 A grading process drops every capability, installs the seccomp filter (sandbox_seccomp.py), sets its
-rlimits (memory, CPU, open files, threads, file size), arms the audit hook (sandbox_audit.py, a second layer only), runs
-the grader's source and grades its tasks. It ends with its batch, so nothing it started outlives it.
+rlimits (memory, CPU, open files, threads, file size), arms the audit hook (sandbox_audit.py, a second
+layer only), runs the grader's source and grades its tasks. It ends with its batch, so nothing it
+started outlives it.
 
 Protocol with the parent, one JSON object per line:
   first line in: {"secret": hex}                  out: {"ready": true, "isolation": {...}}
